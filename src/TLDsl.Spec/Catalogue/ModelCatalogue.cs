@@ -1,0 +1,73 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+
+namespace TLDsl.Spec.Catalogue;
+
+/// <summary>
+/// The base models known at build time. Data-driven: every embedded <c>Catalogue/Models/*.yaml</c> is a model, so
+/// adding a file adds a model. Custom catalogues (tests, ONNX listings) can be built with <see cref="FromModels"/>.
+/// </summary>
+public sealed class ModelCatalogue
+{
+    private const string ResourcePrefix = "TLDsl.Spec.Catalogue.Models.";
+    private static readonly Lazy<ModelCatalogue> DefaultCatalogue = new(LoadEmbedded);
+    private readonly Dictionary<string, BaseModelInfo> _models;
+
+    private ModelCatalogue(IEnumerable<BaseModelInfo> models)
+    {
+        _models = models.ToDictionary(m => m.Name, StringComparer.Ordinal);
+    }
+
+    /// <summary>The catalogue embedded in this assembly.</summary>
+    public static ModelCatalogue Default => DefaultCatalogue.Value;
+
+    /// <summary>Model names, sorted.</summary>
+    public IReadOnlyList<string> Names => _models.Keys.OrderBy(n => n, StringComparer.Ordinal).ToArray();
+
+    /// <summary>A catalogue holding exactly these models.</summary>
+    /// <param name="models">The models; names must be unique.</param>
+    public static ModelCatalogue FromModels(IEnumerable<BaseModelInfo> models) => new(models);
+
+    /// <summary>The embedded catalogue files' texts by model name (for the runtime's catalogue-drift test).</summary>
+    public static IReadOnlyDictionary<string, string> ReadEmbeddedTexts()
+    {
+        var assembly = typeof(ModelCatalogue).Assembly;
+        var texts = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var resource in assembly.GetManifestResourceNames().Where(r => r.StartsWith(ResourcePrefix, StringComparison.Ordinal) && r.EndsWith(".yaml", StringComparison.Ordinal)))
+        {
+            using var stream = assembly.GetManifestResourceStream(resource)!;
+            using var reader = new StreamReader(stream);
+            var name = resource.Substring(ResourcePrefix.Length, resource.Length - ResourcePrefix.Length - ".yaml".Length);
+            texts[name] = reader.ReadToEnd();
+        }
+
+        return texts;
+    }
+
+    /// <summary>Looks a model up by its exact name.</summary>
+    /// <param name="name">e.g. <c>resnet18</c>.</param>
+    /// <param name="model">The model, when found.</param>
+    public bool TryGet(string name, out BaseModelInfo model)
+    {
+        var found = _models.TryGetValue(name, out var value);
+        model = value!;
+        return found;
+    }
+
+    private static ModelCatalogue LoadEmbedded()
+    {
+        var models = new List<BaseModelInfo>();
+        foreach (var pair in ReadEmbeddedTexts())
+        {
+            // A broken embedded file is a build bug of this library: fail loudly (a test loads every file).
+            var model = CatalogueReader.Read(pair.Value, out var errors)
+                ?? throw new InvalidOperationException("Catalogue file " + pair.Key + ".yaml is invalid: " + string.Join("; ", errors));
+            models.Add(model);
+        }
+
+        return new ModelCatalogue(models);
+    }
+}

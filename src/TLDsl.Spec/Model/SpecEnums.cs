@@ -1,0 +1,207 @@
+namespace TLDsl.Spec.Model;
+
+/// <summary>Where the base model comes from.</summary>
+public enum BaseModelSource
+{
+    /// <summary>A model of the built-in catalogue (<c>base.model</c>).</summary>
+    Catalogue,
+
+    /// <summary>An ONNX file (<c>base.onnx</c>).</summary>
+    Onnx,
+}
+
+/// <summary>What <c>base.weights</c> names.</summary>
+public enum WeightsKind
+{
+    /// <summary>Random initialisation (<c>weights: none</c> or no key).</summary>
+    None,
+
+    /// <summary>Named weights of the catalogue entry, e.g. <c>imagenet</c>.</summary>
+    Named,
+
+    /// <summary>A file: .pth/.pt (PyTorch), .safetensors or .dat (TorchSharp).</summary>
+    File,
+}
+
+/// <summary>How input pixels are normalised.</summary>
+public enum NormalizeKind
+{
+    /// <summary>No normalisation: pixels in [0, 1].</summary>
+    None,
+
+    /// <summary>The statistics of the weights in use (<c>normalize: weights</c>).</summary>
+    Weights,
+
+    /// <summary>The statistics of named catalogue weights (<c>normalize: imagenet</c>), e.g. with a weights file.</summary>
+    Named,
+
+    /// <summary>Explicit per-channel mean and std on [0, 1] RGB pixels.</summary>
+    MeanStd,
+
+    /// <summary>Reorder to BGR and subtract per-channel means on 0-255 pixels, no std (Caffe/CNTK style).</summary>
+    BgrMean,
+}
+
+/// <summary>What to do with BatchNorm layers of frozen parts.</summary>
+public enum BatchNormPolicy
+{
+    /// <summary>Running statistics and affine parameters frozen (eval mode): the safe default.</summary>
+    Eval,
+
+    /// <summary>Running statistics frozen, affine scale and shift trained.</summary>
+    TrainAffine,
+
+    /// <summary>BatchNorm layers train fully (statistics update, affine trained) even when the rest is frozen.</summary>
+    Train,
+}
+
+/// <summary>How a freeze rule selects layers.</summary>
+public enum FreezeSelector
+{
+    /// <summary>Names or globs (<c>layers:</c>).</summary>
+    Layers,
+
+    /// <summary>A .NET regex matching whole names (<c>regex:</c>).</summary>
+    Regex,
+
+    /// <summary>The first N stages of the catalogue entry (<c>first_stages:</c>).</summary>
+    FirstStages,
+
+    /// <summary>Every layer of the base model (not the head).</summary>
+    Backbone,
+
+    /// <summary>Every layer including the head.</summary>
+    All,
+}
+
+/// <summary>The kind of a head layer.</summary>
+public enum HeadLayerKind
+{
+    /// <summary>Fully connected layer.</summary>
+    Linear,
+
+    /// <summary>ReLU activation.</summary>
+    Relu,
+
+    /// <summary>GELU activation.</summary>
+    Gelu,
+
+    /// <summary>SiLU (swish) activation.</summary>
+    Silu,
+
+    /// <summary>Dropout.</summary>
+    Dropout,
+
+    /// <summary>BatchNorm over features (1d) or channels (2d on a spatial map).</summary>
+    BatchNorm,
+
+    /// <summary>LayerNorm over a feature vector.</summary>
+    LayerNorm,
+
+    /// <summary>Flatten to a vector.</summary>
+    Flatten,
+
+    /// <summary>Global pooling of a spatial map.</summary>
+    Pool,
+}
+
+/// <summary>Global pooling kind.</summary>
+public enum PoolKind
+{
+    /// <summary>Adaptive average pooling to 1x1.</summary>
+    Avg,
+
+    /// <summary>Adaptive max pooling to 1x1.</summary>
+    Max,
+
+    /// <summary>Average and max pooling concatenated (fastai's AdaptiveConcatPool2d): twice the channels.</summary>
+    Concat,
+}
+
+/// <summary>Kinds of data source.</summary>
+public enum DataSourceKind
+{
+    /// <summary>A folder with one subfolder of images per class.</summary>
+    Folder,
+
+    /// <summary>IDX files (MNIST format), raw or .gz.</summary>
+    Idx,
+
+    /// <summary>A CSV file of (path, label) rows.</summary>
+    Csv,
+}
+
+/// <summary>Augmentation kinds.</summary>
+public enum AugmentKind
+{
+    /// <summary>Random crop of random scale and aspect ratio, resized to the input size.</summary>
+    RandomResizedCrop,
+
+    /// <summary>Random horizontal (or vertical) flip.</summary>
+    Flip,
+
+    /// <summary>Random rotation.</summary>
+    Rotation,
+
+    /// <summary>Random brightness, contrast, saturation and hue changes.</summary>
+    ColorJitter,
+}
+
+/// <summary>Optimizers.</summary>
+public enum OptimizerKind
+{
+    /// <summary>Stochastic gradient descent (momentum, nesterov).</summary>
+    Sgd,
+
+    /// <summary>Adam.</summary>
+    Adam,
+
+    /// <summary>AdamW (decoupled weight decay).</summary>
+    AdamW,
+}
+
+/// <summary>Loss functions.</summary>
+public enum LossKind
+{
+    /// <summary>Cross-entropy on logits.</summary>
+    CrossEntropy,
+}
+
+/// <summary>Learning-rate schedules within a phase.</summary>
+public enum ScheduleKind
+{
+    /// <summary>Constant learning rate.</summary>
+    Constant,
+
+    /// <summary>Multiply by gamma every step_size epochs.</summary>
+    Step,
+
+    /// <summary>Cosine annealing, with optional linear warmup.</summary>
+    Cosine,
+
+    /// <summary>One-cycle policy (warm up to max_lr, anneal down).</summary>
+    OneCycle,
+}
+
+/// <summary>Whether a smaller or larger metric is better.</summary>
+public enum MetricMode
+{
+    /// <summary>Smaller is better (losses).</summary>
+    Min,
+
+    /// <summary>Larger is better (accuracy, F1).</summary>
+    Max,
+}
+
+/// <summary>Which checkpoints to keep.</summary>
+public enum CheckpointKeep
+{
+    /// <summary>The best by the early-stopping metric (or valid.loss).</summary>
+    Best,
+
+    /// <summary>The last epoch's.</summary>
+    Last,
+
+    /// <summary>Every saved checkpoint.</summary>
+    All,
+}

@@ -1,0 +1,21 @@
+using System;
+using TLDsl.Spec.Catalogue;
+
+namespace TLDsl.Spec.Parsing;
+
+/// <summary>Options of <c>PipelineParser.Parse</c>.</summary>
+public sealed class PipelineParseOptions
+{
+    /// <summary>The default options: embedded catalogue, no file access.</summary>
+    public static PipelineParseOptions Default { get; } = new();
+
+    /// <summary>The base-model catalogue (default: the embedded one).</summary>
+    public ModelCatalogue? Catalogue { get; init; }
+
+    /// <summary>
+    /// Reads a file the pipeline refers to at build time (only an ONNX layer listing, <c>base.layers</c>), given its
+    /// resolved path; returns null when it does not exist. The generator serves this from AdditionalFiles, the CLI
+    /// from disk. Without it such a file cannot be read and is reported.
+    /// </summary>
+    public Func<string, string?>? ReadFile { get; init; }
+}

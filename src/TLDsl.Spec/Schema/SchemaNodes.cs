@@ -1,0 +1,215 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text.RegularExpressions;
+
+namespace TLDsl.Spec.Schema;
+
+/// <summary>
+/// A node of the language's key table. The same table drives the structural checker (unknown keys, types, ranges,
+/// allowed values) and the JSON schema writer, so the schema cannot drift from what the reader accepts.
+/// </summary>
+internal abstract class SchemaNode
+{
+    public string Doc { get; set; } = string.Empty;
+
+    /// <summary>What a valid value looks like, for messages: "an integer >= 1".</summary>
+    public abstract string Expectation { get; }
+}
+
+internal sealed class PropertyNode
+{
+    public PropertyNode(string name, SchemaNode node, bool required, string doc)
+    {
+        Name = name;
+        Node = node;
+        Required = required;
+        Node.Doc = doc;
+    }
+
+    public string Name { get; }
+
+    public SchemaNode Node { get; }
+
+    public bool Required { get; }
+}
+
+/// <summary>A mapping with known keys (strict), or arbitrary keys whose values share one schema (<see cref="AnyKey"/>).</summary>
+internal sealed class ObjectNode : SchemaNode
+{
+    public List<PropertyNode> Properties { get; } = new();
+
+    /// <summary>Schema of values under arbitrary keys (e.g. the lr map pattern → number), or null for strict objects.</summary>
+    public SchemaNode? AnyKey { get; set; }
+
+    /// <summary>Groups of keys of which exactly one must be present.</summary>
+    public List<string[]> ExactlyOne { get; } = new();
+
+    /// <summary>Groups of keys of which at most one may be present.</summary>
+    public List<string[]> AtMostOne { get; } = new();
+
+    public override string Expectation => "a mapping";
+
+    public PropertyNode? Find(string name) => Properties.Find(p => p.Name == name);
+
+    public ObjectNode Add(string name, SchemaNode node, string doc, bool required = false)
+    {
+        Properties.Add(new PropertyNode(name, node, required, doc));
+        return this;
+    }
+
+    public ObjectNode OneOf(params string[] keys)
+    {
+        ExactlyOne.Add(keys);
+        return this;
+    }
+
+    public ObjectNode NotTogether(params string[] keys)
+    {
+        AtMostOne.Add(keys);
+        return this;
+    }
+}
+
+internal sealed class ArrayNode : SchemaNode
+{
+    public ArrayNode(SchemaNode items, int minItems = 0, int? maxItems = null, bool allowSingle = false)
+    {
+        Items = items;
+        MinItems = minItems;
+        MaxItems = maxItems;
+        AllowSingle = allowSingle;
+    }
+
+    public SchemaNode Items { get; }
+
+    public int MinItems { get; }
+
+    public int? MaxItems { get; }
+
+    /// <summary>A single scalar is accepted as a one-item list (<c>drop: fc</c>).</summary>
+    public bool AllowSingle { get; }
+
+    public override string Expectation => MaxItems == MinItems && MinItems > 0
+        ? "a list of exactly " + MinItems.ToString(CultureInfo.InvariantCulture) + " items"
+        : MinItems > 0 ? "a list of at least " + MinItems.ToString(CultureInfo.InvariantCulture) + " item" + (MinItems == 1 ? string.Empty : "s") : "a list";
+}
+
+internal sealed class StringNode : SchemaNode
+{
+    public StringNode(IEnumerable<string>? allowed = null, string? pattern = null, string? patternDoc = null)
+    {
+        Allowed = allowed?.ToArray();
+        Pattern = pattern;
+        PatternDoc = patternDoc ?? pattern;
+    }
+
+    public string[]? Allowed { get; }
+
+    /// <summary>A regex the whole value must match (JSON-schema compatible syntax).</summary>
+    public string? Pattern { get; }
+
+    public string? PatternDoc { get; }
+
+    public override string Expectation => Allowed is null ? "a string" : "one of " + Text.Suggestions.QuoteList(Allowed);
+
+    public bool PatternMatches(string value) => Pattern is null || Regex.IsMatch(value, Pattern, RegexOptions.CultureInvariant);
+}
+
+internal sealed class NumberNode : SchemaNode
+{
+    public bool Integer { get; init; }
+
+    public double? Min { get; init; }
+
+    public bool MinExclusive { get; init; }
+
+    public double? Max { get; init; }
+
+    public bool MaxExclusive { get; init; }
+
+    public override string Expectation
+    {
+        get
+        {
+            var what = Integer ? "an integer" : "a number";
+            var parts = new List<string>();
+            if (Min is { } min)
+            {
+                parts.Add((MinExclusive ? "> " : ">= ") + Format(min));
+            }
+
+            if (Max is { } max)
+            {
+                parts.Add((MaxExclusive ? "< " : "<= ") + Format(max));
+            }
+
+            return parts.Count == 0 ? what : what + " " + string.Join(" and ", parts);
+        }
+    }
+
+    public bool InRange(double value) =>
+        (Min is not { } min || (MinExclusive ? value > min : value >= min)) &&
+        (Max is not { } max || (MaxExclusive ? value < max : value <= max));
+
+    private static string Format(double value) => Text.InvariantNumbers.Format(value);
+}
+
+internal sealed class BoolNode : SchemaNode
+{
+    public override string Expectation => "true or false";
+}
+
+/// <summary>One of several shapes, chosen by the YAML node's kind (scalar number, scalar word, list, mapping).</summary>
+internal sealed class ChoiceNode : SchemaNode
+{
+    public ChoiceNode(params SchemaNode[] options) => Options = options;
+
+    public SchemaNode[] Options { get; }
+
+    public override string Expectation => string.Join(" or ", Options.Select(o => o.Expectation));
+}
+
+/// <summary>
+/// A tagged union written as a bare word (<c>relu</c>, <c>adamw</c>) or a one-key mapping (<c>dropout: 0.2</c>,
+/// <c>adamw: {lr: 1e-3}</c>).
+/// </summary>
+internal sealed class TaggedNode : SchemaNode
+{
+    public List<TagOption> Options { get; } = new();
+
+    public override string Expectation => "one of " + Text.Suggestions.QuoteList(Options.Select(o => o.Name));
+
+    public TagOption? Find(string name) => Options.Find(o => o.Name == name);
+
+    public TaggedNode Add(string name, SchemaNode? body, bool bareAllowed, string doc)
+    {
+        Options.Add(new TagOption(name, body, bareAllowed, doc));
+        return this;
+    }
+}
+
+internal sealed class TagOption
+{
+    public TagOption(string name, SchemaNode? body, bool bareAllowed, string doc)
+    {
+        Name = name;
+        Body = body;
+        BareAllowed = bareAllowed;
+        Doc = doc;
+        if (body is not null && body.Doc.Length == 0)
+        {
+            body.Doc = doc;
+        }
+    }
+
+    public string Name { get; }
+
+    /// <summary>The value's schema, or null when the option takes no value.</summary>
+    public SchemaNode? Body { get; }
+
+    /// <summary>True when the bare word (or an empty value) is accepted.</summary>
+    public bool BareAllowed { get; }
+
+    public string Doc { get; }
+}

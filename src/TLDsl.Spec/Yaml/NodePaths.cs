@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace TLDsl.Spec.Yaml;
+
+/// <summary>
+/// Display paths of values: <c>train.phases[1].lr['layer4.*']</c>. They name keys in messages and key the locator
+/// that turns a semantic finding back into a location.
+/// </summary>
+internal static class NodePaths
+{
+    private static readonly Regex Simple = new("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant);
+
+    public static string Child(string parent, string key)
+    {
+        if (!Simple.IsMatch(key))
+        {
+            return parent + "['" + key + "']";
+        }
+
+        return parent.Length == 0 ? key : parent + "." + key;
+    }
+
+    public static string Index(string parent, int index) => parent + "[" + index.ToString(CultureInfo.InvariantCulture) + "]";
+
+    /// <summary>The path as message text: the root is "the pipeline".</summary>
+    public static string Display(string path) => path.Length == 0 ? "the pipeline" : path;
+
+    /// <summary>The parent path, or null for the root.</summary>
+    public static string? Parent(string path)
+    {
+        if (path.Length == 0)
+        {
+            return null;
+        }
+
+        var depth = 0;
+        for (var i = path.Length - 1; i >= 0; i--)
+        {
+            var c = path[i];
+            if (c == ']' || c == ')')
+            {
+                depth++;
+            }
+            else if (c == '[' || c == '(')
+            {
+                depth--;
+                if (depth == 0)
+                {
+                    return path.Substring(0, i);
+                }
+            }
+            else if (c == '.' && depth == 0)
+            {
+                return path.Substring(0, i);
+            }
+        }
+
+        return string.Empty;
+    }
+}

@@ -1,0 +1,239 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using TLDsl.Spec.Diagnostics;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace TLDsl.Spec.Yaml;
+
+/// <summary>
+/// Reads YAML text into a <see cref="YNode"/> tree through YamlDotNet's event parser only: no deserializer, so no tag
+/// can instantiate a type. Tags are rejected, duplicate keys reported, and size, depth and alias expansion are
+/// bounded so that a hostile file costs bounded time and memory.
+/// </summary>
+internal sealed class SafeYamlReader
+{
+    /// <summary>Largest accepted file, in characters (pipelines are a few kilobytes).</summary>
+    public const int MaxCharacters = 1_000_000;
+
+    /// <summary>Deepest accepted nesting of mappings and sequences.</summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>Most nodes the document may have once every alias is expanded (the "billion laughs" guard).</summary>
+    public const int MaxExpandedNodes = 100_000;
+
+    private readonly string _filePath;
+    private readonly DiagnosticBag _bag;
+    private readonly Dictionary<string, (YNode Node, long Size)> _anchors = new(StringComparer.Ordinal);
+    private Parser _parser = null!;
+    private long _expanded;
+
+    private SafeYamlReader(string filePath, DiagnosticBag bag)
+    {
+        _filePath = filePath;
+        _bag = bag;
+    }
+
+    /// <summary>Reads the single document of <paramref name="text"/>; null when it is empty or unreadable.</summary>
+    public static YNode? Read(string text, string filePath, DiagnosticBag bag)
+    {
+        if (text.Length > MaxCharacters)
+        {
+            bag.Report(DiagnosticDescriptors.FileTooLarge, new NodeLocation(SourceSpan.StartOf(filePath), null), text.Length, MaxCharacters);
+            return null;
+        }
+
+        return new SafeYamlReader(filePath, bag).ReadStream(text);
+    }
+
+    private YNode? ReadStream(string text)
+    {
+        try
+        {
+            _parser = new Parser(new StringReader(text));
+            _parser.MoveNext();
+            Expect<StreamStart>();
+            if (_parser.Current is StreamEnd)
+            {
+                return null;
+            }
+
+            Expect<DocumentStart>();
+            YNode? root = _parser.Current is DocumentEnd ? null : ReadNode(1).Node;
+            Expect<DocumentEnd>();
+            if (_parser.Current is DocumentStart extra)
+            {
+                _bag.Report(DiagnosticDescriptors.MultipleDocuments, Locate(extra.Start, extra.End));
+                return null;
+            }
+
+            return root;
+        }
+        catch (YamlException ex)
+        {
+            _bag.Report(DiagnosticDescriptors.YamlSyntax, Locate(ex.Start, ex.End), CleanMessage(ex.Message));
+            return null;
+        }
+        catch (StopReadingException)
+        {
+            return null;
+        }
+    }
+
+    private void Expect<T>()
+        where T : ParsingEvent
+    {
+        if (_parser.Current is not null && _parser.Current is not T)
+        {
+            throw new YamlException(_parser.Current.Start, _parser.Current.End, "Unexpected " + _parser.Current.GetType().Name);
+        }
+
+        _parser.MoveNext();
+    }
+
+    private (YNode Node, long Size) ReadNode(int depth)
+    {
+        var current = _parser.Current ?? throw new YamlException("Unexpected end of the document");
+        if (depth > MaxDepth)
+        {
+            _bag.Report(DiagnosticDescriptors.NestingTooDeep, Locate(current.Start, current.End), MaxDepth);
+            throw new StopReadingException();
+        }
+
+        if (current is AnchorAlias alias)
+        {
+            return ReadAlias(alias);
+        }
+
+        var nodeEvent = (NodeEvent)current;
+        if (!nodeEvent.Tag.IsEmpty && !nodeEvent.Tag.IsNonSpecific)
+        {
+            _bag.Report(DiagnosticDescriptors.TagNotAllowed, Locate(current.Start, current.End), nodeEvent.Tag.Value);
+        }
+
+        var result = current switch
+        {
+            Scalar scalar => ReadScalar(scalar),
+            SequenceStart start => ReadSequence(start, depth),
+            MappingStart start => ReadMapping(start, depth),
+            _ => throw new YamlException(current.Start, current.End, "Unexpected " + current.GetType().Name),
+        };
+        Count(1, current);
+        if (!nodeEvent.Anchor.IsEmpty)
+        {
+            _anchors[nodeEvent.Anchor.Value] = result;
+        }
+
+        return result;
+    }
+
+    private (YNode Node, long Size) ReadAlias(AnchorAlias alias)
+    {
+        if (!_anchors.TryGetValue(alias.Value.Value, out var target))
+        {
+            throw new YamlException(alias.Start, alias.End, "Alias '*" + alias.Value.Value + "' refers to no earlier anchor");
+        }
+
+        // The tree shares the anchored node; the count charges its full expanded size, which is what a consumer walks.
+        Count(target.Size, alias);
+        _parser.MoveNext();
+        return target;
+    }
+
+    private (YNode Node, long Size) ReadScalar(Scalar scalar)
+    {
+        _parser.MoveNext();
+        return (new YScalar(scalar.Value, scalar.Style == ScalarStyle.Plain, Locate(scalar.Start, scalar.End)), 1);
+    }
+
+    private (YNode Node, long Size) ReadSequence(SequenceStart start, int depth)
+    {
+        _parser.MoveNext();
+        var items = new List<YNode>();
+        long size = 1;
+        while (_parser.Current is not SequenceEnd)
+        {
+            var (node, childSize) = ReadNode(depth + 1);
+            items.Add(node);
+            size += childSize;
+        }
+
+        var end = _parser.Current;
+        _parser.MoveNext();
+        var sequence = new YSequence(Locate(start.Start, end.End));
+        sequence.Items.AddRange(items);
+        return (sequence, size);
+    }
+
+    private (YNode Node, long Size) ReadMapping(MappingStart start, int depth)
+    {
+        _parser.MoveNext();
+        var entries = new List<YEntry>();
+        long size = 1;
+        while (_parser.Current is not MappingEnd)
+        {
+            var (key, keySize) = ReadNode(depth + 1);
+            var (value, valueSize) = ReadNode(depth + 1);
+            size += keySize + valueSize;
+            if (key is not YScalar keyScalar || keyScalar.IsNull)
+            {
+                _bag.Report(DiagnosticDescriptors.WrongType, key.Location, "A mapping key", "a word", key.Describe());
+                continue;
+            }
+
+            var first = entries.Find(e => e.Key.Value == keyScalar.Value);
+            if (first is not null)
+            {
+                _bag.Report(DiagnosticDescriptors.DuplicateKey, keyScalar.Location, keyScalar.Value, "the mapping", first.Key.Location.Span?.StartLine ?? 0);
+                continue;
+            }
+
+            entries.Add(new YEntry(keyScalar, value));
+        }
+
+        var end = _parser.Current;
+        _parser.MoveNext();
+        var mapping = new YMapping(Locate(start.Start, end.End));
+        mapping.Entries.AddRange(entries);
+        return (mapping, size);
+    }
+
+    private void Count(long nodes, ParsingEvent at)
+    {
+        _expanded += nodes;
+        if (_expanded > MaxExpandedNodes)
+        {
+            _bag.Report(DiagnosticDescriptors.AliasExpansionLimit, Locate(at.Start, at.End), MaxExpandedNodes);
+            throw new StopReadingException();
+        }
+    }
+
+    private NodeLocation Locate(Mark start, Mark end)
+    {
+        var startLine = (int)Math.Max(1, start.Line);
+        var startColumn = (int)Math.Max(1, start.Column);
+        var offset = (int)Math.Max(0, start.Index);
+        var endOffset = (int)Math.Max(offset, end.Index);
+        var span = new SourceSpan(
+            _filePath,
+            startLine,
+            startColumn,
+            (int)Math.Max(startLine, end.Line),
+            (int)Math.Max(1, end.Column),
+            offset,
+            endOffset - offset);
+        return new NodeLocation(span, null);
+    }
+
+    // YamlDotNet prefixes messages with "(Line: 1, Col: 2, Idx: 3) - (...): "; the diagnostic carries the location itself.
+    private static string CleanMessage(string message)
+    {
+        var marker = message.IndexOf("): ", StringComparison.Ordinal);
+        return message.StartsWith("(Line:", StringComparison.Ordinal) && marker >= 0 ? message.Substring(marker + 3) : message;
+    }
+
+    private sealed class StopReadingException : Exception
+    {
+    }
+}
