@@ -24,8 +24,8 @@ public static class PipelineParser
         var rootLocation = new NodeLocation(SourceSpan.StartOf(filePath), null);
         try
         {
-            var root = SafeYamlReader.Read(yamlText ?? string.Empty, filePath, bag);
-            if (bag.HasErrors)
+            var root = SafeYamlReader.Read(yamlText ?? string.Empty, filePath, bag, out var fatal);
+            if (fatal)
             {
                 return PipelineEngine.Finish(null, bag);
             }

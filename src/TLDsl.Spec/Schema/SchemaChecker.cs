@@ -25,6 +25,9 @@ internal sealed class SchemaChecker
 
     public bool HasAnyErrors => _errorPaths.Count > 0;
 
+    /// <summary>True when the node at exactly this path had a structural error (not counting its children).</summary>
+    public bool HasErrorAt(string path) => _errorPaths.Contains(path);
+
     public void Check(SchemaNode schema, YNode node, string path, NodeLocation keyLocation)
     {
         switch (schema)
@@ -234,7 +237,9 @@ internal sealed class SchemaChecker
             return;
         }
 
-        if (strings.Length > 0)
+        // Only words allowed, or a word close to an allowed one: say which words. Otherwise name every accepted shape.
+        var words = strings.Where(s => s.Allowed is not null).SelectMany(s => s.Allowed!).ToArray();
+        if (strings.Length > 0 && (strings.Length == schema.Options.Length || Suggestions.Best(scalar.Value, words) is not null))
         {
             CheckString(strings[0], scalar, path);
             return;

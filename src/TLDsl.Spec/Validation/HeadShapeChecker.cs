@@ -36,7 +36,7 @@ internal sealed class HeadShapeChecker
                     {
                         Misfit(path, "linear", "a feature vector", features.Value, spatial, "add 'pool: avg' before it");
                     }
-                    else if (features is not null && linear.InFeatures is { } declared && declared != features)
+                    else if (features is not null && linear.InFeatures is { } declared && declared != features && !headBroken)
                     {
                         _ctx.Report(DiagnosticDescriptors.HeadInputMismatch, path + ".linear.in", path + " (linear)", declared, features.Value);
                     }
@@ -93,6 +93,11 @@ internal sealed class HeadShapeChecker
 
     private void Misfit(string path, string kind, string needs, int features, bool spatial, string hint)
     {
+        if (_ctx.Checker.HasErrorsUnder("head"))
+        {
+            return;
+        }
+
         var receives = spatial
             ? "a spatial feature map of " + features.ToString(CultureInfo.InvariantCulture) + " channels"
             : "a feature vector of " + features.ToString(CultureInfo.InvariantCulture);

@@ -67,7 +67,9 @@ internal sealed class SpecValidator
 
     private BaseSpec ResolveBase(BaseSpec spec)
     {
-        if (_ctx.Checker.HasErrorsUnder("base"))
+        // A broken model reference or drop list would only cause follow-on errors; a broken weights key does not.
+        var checker = _ctx.Checker;
+        if (checker.HasErrorsUnder("base.model") || checker.HasErrorsUnder("base.onnx") || checker.HasErrorsUnder("base.drop") || checker.HasErrorsUnder("base.cut_at") || checker.HasErrorsUnder("base.layers") || checker.HasErrorAt("base"))
         {
             return spec;
         }
@@ -230,7 +232,7 @@ internal sealed class SpecValidator
         var height = input.Height > 0 ? input.Height : model?.InputHeight ?? 224;
         var width = input.Width > 0 ? input.Width : model?.InputWidth ?? 224;
         var normalize = input.Normalize;
-        if (_ctx.Checker.HasErrorsUnder("input") || _ctx.Checker.HasErrorsUnder("base"))
+        if (_ctx.Checker.HasErrorsUnder("input") || _ctx.Checker.HasErrorsUnder("base.weights"))
         {
             return input with { Height = height, Width = width };
         }

@@ -28,6 +28,8 @@ internal sealed class SafeYamlReader
     private readonly Dictionary<string, (YNode Node, long Size)> _anchors = new(StringComparer.Ordinal);
     private Parser _parser = null!;
     private long _expanded;
+    private bool _fatal;
+    private Mark _lastGood = Mark.Empty;
 
     private SafeYamlReader(string filePath, DiagnosticBag bag)
     {
@@ -35,16 +37,24 @@ internal sealed class SafeYamlReader
         _bag = bag;
     }
 
-    /// <summary>Reads the single document of <paramref name="text"/>; null when it is empty or unreadable.</summary>
-    public static YNode? Read(string text, string filePath, DiagnosticBag bag)
+    /// <summary>
+    /// Reads the single document of <paramref name="text"/>; null when it is empty or unreadable. <paramref name="fatal"/>
+    /// is true when the text could not be read to the end (syntax, limits): nothing more can be said about it then.
+    /// Tags and duplicate keys are reported but not fatal, so the rest of the file is still checked.
+    /// </summary>
+    public static YNode? Read(string text, string filePath, DiagnosticBag bag, out bool fatal)
     {
         if (text.Length > MaxCharacters)
         {
             bag.Report(DiagnosticDescriptors.FileTooLarge, new NodeLocation(SourceSpan.StartOf(filePath), null), text.Length, MaxCharacters);
+            fatal = true;
             return null;
         }
 
-        return new SafeYamlReader(filePath, bag).ReadStream(text);
+        var reader = new SafeYamlReader(filePath, bag);
+        var root = reader.ReadStream(text);
+        fatal = reader._fatal;
+        return root;
     }
 
     private YNode? ReadStream(string text)
@@ -60,11 +70,12 @@ internal sealed class SafeYamlReader
             }
 
             Expect<DocumentStart>();
-            YNode? root = _parser.Current is DocumentEnd ? null : ReadNode(1).Node;
+            YNode? root = _parser.Current is DocumentEnd ? null : ReadNode(1, string.Empty).Node;
             Expect<DocumentEnd>();
             if (_parser.Current is DocumentStart extra)
             {
                 _bag.Report(DiagnosticDescriptors.MultipleDocuments, Locate(extra.Start, extra.End));
+                _fatal = true;
                 return null;
             }
 
@@ -73,17 +84,24 @@ internal sealed class SafeYamlReader
         catch (YamlException ex)
         {
             _bag.Report(DiagnosticDescriptors.YamlSyntax, Locate(ex.Start, ex.End), CleanMessage(ex.Message));
-            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet 18's scanner throws this (not a YamlException) on some unclosed flow collections: "[a, b" + newline.
+            _bag.Report(DiagnosticDescriptors.YamlSyntax, Locate(_lastGood, _lastGood), "the text after this point cannot be read; look for an unclosed '[', '{' or quote");
         }
         catch (StopReadingException)
         {
-            return null;
         }
+
+        _fatal = true;
+        return null;
     }
 
     private void Expect<T>()
         where T : ParsingEvent
     {
+        Remember();
         if (_parser.Current is not null && _parser.Current is not T)
         {
             throw new YamlException(_parser.Current.Start, _parser.Current.End, "Unexpected " + _parser.Current.GetType().Name);
@@ -92,9 +110,18 @@ internal sealed class SafeYamlReader
         _parser.MoveNext();
     }
 
-    private (YNode Node, long Size) ReadNode(int depth)
+    private void Remember()
+    {
+        if (_parser.Current is not null)
+        {
+            _lastGood = _parser.Current.Start;
+        }
+    }
+
+    private (YNode Node, long Size) ReadNode(int depth, string path)
     {
         var current = _parser.Current ?? throw new YamlException("Unexpected end of the document");
+        Remember();
         if (depth > MaxDepth)
         {
             _bag.Report(DiagnosticDescriptors.NestingTooDeep, Locate(current.Start, current.End), MaxDepth);
@@ -115,8 +142,8 @@ internal sealed class SafeYamlReader
         var result = current switch
         {
             Scalar scalar => ReadScalar(scalar),
-            SequenceStart start => ReadSequence(start, depth),
-            MappingStart start => ReadMapping(start, depth),
+            SequenceStart start => ReadSequence(start, depth, path),
+            MappingStart start => ReadMapping(start, depth, path),
             _ => throw new YamlException(current.Start, current.End, "Unexpected " + current.GetType().Name),
         };
         Count(1, current);
@@ -138,7 +165,7 @@ internal sealed class SafeYamlReader
         // The tree shares the anchored node; the count charges its full expanded size, which is what a consumer walks.
         Count(target.Size, alias);
         _parser.MoveNext();
-        return target;
+        return (target.Node.At(Locate(alias.Start, alias.End)), target.Size);
     }
 
     private (YNode Node, long Size) ReadScalar(Scalar scalar)
@@ -147,14 +174,14 @@ internal sealed class SafeYamlReader
         return (new YScalar(scalar.Value, scalar.Style == ScalarStyle.Plain, Locate(scalar.Start, scalar.End)), 1);
     }
 
-    private (YNode Node, long Size) ReadSequence(SequenceStart start, int depth)
+    private (YNode Node, long Size) ReadSequence(SequenceStart start, int depth, string path)
     {
         _parser.MoveNext();
         var items = new List<YNode>();
         long size = 1;
         while (_parser.Current is not SequenceEnd)
         {
-            var (node, childSize) = ReadNode(depth + 1);
+            var (node, childSize) = ReadNode(depth + 1, NodePaths.Index(path, items.Count));
             items.Add(node);
             size += childSize;
         }
@@ -166,26 +193,26 @@ internal sealed class SafeYamlReader
         return (sequence, size);
     }
 
-    private (YNode Node, long Size) ReadMapping(MappingStart start, int depth)
+    private (YNode Node, long Size) ReadMapping(MappingStart start, int depth, string path)
     {
         _parser.MoveNext();
         var entries = new List<YEntry>();
         long size = 1;
         while (_parser.Current is not MappingEnd)
         {
-            var (key, keySize) = ReadNode(depth + 1);
-            var (value, valueSize) = ReadNode(depth + 1);
+            var (key, keySize) = ReadNode(depth + 1, path);
+            var (value, valueSize) = ReadNode(depth + 1, key is YScalar k ? NodePaths.Child(path, k.Value) : path);
             size += keySize + valueSize;
             if (key is not YScalar keyScalar || keyScalar.IsNull)
             {
-                _bag.Report(DiagnosticDescriptors.WrongType, key.Location, "A mapping key", "a word", key.Describe());
+                _bag.Report(DiagnosticDescriptors.WrongType, key.Location, "A key in " + NodePaths.Display(path), "a word", key.Describe());
                 continue;
             }
 
             var first = entries.Find(e => e.Key.Value == keyScalar.Value);
             if (first is not null)
             {
-                _bag.Report(DiagnosticDescriptors.DuplicateKey, keyScalar.Location, keyScalar.Value, "the mapping", first.Key.Location.Span?.StartLine ?? 0);
+                _bag.Report(DiagnosticDescriptors.DuplicateKey, keyScalar.Location, keyScalar.Value, NodePaths.Display(path), first.Key.Location.Span?.StartLine ?? 0);
                 continue;
             }
 

@@ -16,6 +16,9 @@ internal abstract class YNode
 
     /// <summary>Describes the node for "but is ..." messages.</summary>
     public abstract string Describe();
+
+    /// <summary>The same value at another place (an alias): children are shared, only the location differs.</summary>
+    public abstract YNode At(NodeLocation location);
 }
 
 internal sealed class YScalar : YNode
@@ -63,6 +66,8 @@ internal sealed class YScalar : YNode
         return IsPlain && Text.InvariantNumbers.TryParseDouble(Value, out value);
     }
 
+    public override YNode At(NodeLocation location) => new YScalar(Value, IsPlain, location);
+
     public override string Describe()
     {
         if (IsNull)
@@ -86,12 +91,15 @@ internal sealed class YScalar : YNode
 
 internal sealed class YSequence : YNode
 {
-    public YSequence(NodeLocation location)
+    public YSequence(NodeLocation location, List<YNode>? items = null)
         : base(location)
     {
+        Items = items ?? new List<YNode>();
     }
 
-    public List<YNode> Items { get; } = new();
+    public List<YNode> Items { get; }
+
+    public override YNode At(NodeLocation location) => new YSequence(location, Items);
 
     public override string Describe() => "a list";
 }
@@ -111,12 +119,15 @@ internal sealed class YEntry
 
 internal sealed class YMapping : YNode
 {
-    public YMapping(NodeLocation location)
+    public YMapping(NodeLocation location, List<YEntry>? entries = null)
         : base(location)
     {
+        Entries = entries ?? new List<YEntry>();
     }
 
-    public List<YEntry> Entries { get; } = new();
+    public List<YEntry> Entries { get; }
+
+    public override YNode At(NodeLocation location) => new YMapping(location, Entries);
 
     public YEntry? Find(string key)
     {
