@@ -1,0 +1,31 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace TLDsl.Runtime.Surgery;
+
+/// <summary>Global average, max, or concatenated average+max pooling of a feature map, flattened to [N, C] (or
+/// [N, 2C] for concat). Has no parameters.</summary>
+public sealed class GlobalPool : Module<Tensor, Tensor>
+{
+    private readonly HeadLayerKind _kind;
+
+    /// <summary>Creates the pool.</summary>
+    public GlobalPool(HeadLayerKind kind) : base($"GlobalPool({kind})")
+    {
+        _kind = kind;
+    }
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var result = _kind switch
+        {
+            HeadLayerKind.AvgPool => input.mean([2, 3]),
+            HeadLayerKind.MaxPool => input.amax([2, 3]),
+            _ => torch.cat([input.mean([2, 3]), input.amax([2, 3])], 1),
+        };
+        return result.MoveToOuterDisposeScope();
+    }
+}

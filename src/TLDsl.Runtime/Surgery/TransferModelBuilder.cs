@@ -1,0 +1,122 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TLDsl.Runtime.Models;
+using TLDsl.Runtime.Weights;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace TLDsl.Runtime.Surgery;
+
+/// <summary>Where a base model's pre-trained weights come from.</summary>
+public abstract record WeightsSource
+{
+    /// <summary>Random initialisation (training from scratch).</summary>
+    public static readonly WeightsSource None = new NoWeights();
+}
+
+/// <summary>Random initialisation.</summary>
+public sealed record NoWeights : WeightsSource;
+
+/// <summary>Weights the architecture knows by name (e.g. <c>imagenet</c>).</summary>
+/// <param name="Name">The name.</param>
+public sealed record NamedWeightsSource(string Name) : WeightsSource;
+
+/// <summary>A weights file (.pth/.pt, .safetensors, .dat), optionally pinned by SHA-256.</summary>
+/// <param name="Path">The file.</param>
+/// <param name="Sha256">The expected hash, or null.</param>
+public sealed record FileWeightsSource(string Path, string? Sha256 = null) : WeightsSource;
+
+/// <summary>Everything surgery needs, in runtime terms.</summary>
+/// <param name="Architecture">The base model.</param>
+/// <param name="Weights">Where its weights come from.</param>
+/// <param name="Drop">Trailing modules to remove (e.g. <c>fc</c>); mutually exclusive with <paramref name="CutAfter"/>.</param>
+/// <param name="CutAfter">The last module to keep.</param>
+/// <param name="Head">Layers to add.</param>
+/// <param name="Freeze">Freeze rules, applied in order.</param>
+/// <param name="InputSize">Input height and width.</param>
+public sealed record TransferModelPlan(
+    BaseArchitecture Architecture,
+    WeightsSource Weights,
+    IReadOnlyList<string> Drop,
+    string? CutAfter,
+    IReadOnlyList<HeadLayer> Head,
+    IReadOnlyList<FreezeRule> Freeze,
+    (int Height, int Width) InputSize);
+
+/// <summary>Builds a <see cref="TransferModel"/>: choose the base, load its weights strictly, drop, add, freeze.</summary>
+public static class TransferModelBuilder
+{
+    /// <summary>Builds the model described by <paramref name="plan"/>.</summary>
+    /// <exception cref="WeightsLoadException">The weights cannot be read or do not fit.</exception>
+    /// <exception cref="SurgeryException">A drop, cut or head layer does not fit the model.</exception>
+    public static TransferModel Build(TransferModelPlan plan, string name = "model")
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var architecture = plan.Architecture;
+        var original = architecture.Create();
+        var cut = plan.CutAfter is { } last
+            ? BackboneCut.After(architecture, original, last)
+            : BackboneCut.Drop(architecture, original, plan.Drop);
+
+        LoadWeights(plan.Weights, architecture, original, cut);
+
+        var featureShape = FeatureShape(architecture, original, cut, plan.InputSize);
+        var (head, _) = HeadBuilder.Build(plan.Head, featureShape);
+        var model = new TransferModel(name, architecture, original, cut, head, featureShape);
+        foreach (var rule in plan.Freeze)
+        {
+            model.Freeze(rule);
+        }
+        return model;
+    }
+
+    /// <summary>Loads weights into the uncut model; keys of dropped layers are skipped, and may be absent.</summary>
+    private static void LoadWeights(WeightsSource source, BaseArchitecture architecture, Module<Tensor, Tensor> model, BackboneCut cut)
+    {
+        Dictionary<string, Tensor>? state;
+        string sourceName;
+        switch (source)
+        {
+            case FileWeightsSource file:
+                state = StateDictFile.Read(file.Path, file.Sha256);
+                sourceName = file.Path;
+                break;
+            case NamedWeightsSource named:
+                var weights = architecture.Weights.Find(named.Name)
+                    ?? throw new WeightsLoadException(
+                        $"{architecture.Name} has no weights named '{named.Name}'; available: {(architecture.Weights.Count == 0 ? "none (use a weights file)" : string.Join(", ", architecture.Weights.Select(w => w.Name)))}.");
+                state = NamedWeightsLoaders.Load(architecture, weights);
+                sourceName = $"{architecture.Name} '{weights.Name}' weights";
+                break;
+            default:
+                return;
+        }
+        try
+        {
+            StateDictLoader.Load(model, state, sourceName, skip: cut.IsDropped,
+                allowMissing: key => cut.IsDropped(key) || key.EndsWith(".num_batches_tracked", StringComparison.Ordinal));
+        }
+        finally
+        {
+            foreach (var t in state.Values)
+            {
+                t.Dispose();
+            }
+        }
+    }
+
+    private static long[] FeatureShape(BaseArchitecture architecture, Module<Tensor, Tensor> original, BackboneCut cut, (int Height, int Width) size)
+    {
+        // A throwaway model over the same modules runs one dummy image: exact for every architecture and cut.
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        bool wasTraining = original.training;
+        original.eval();
+        using var empty = TorchSharp.torch.nn.Sequential();
+        var probe = new TransferModel("probe", architecture, original, cut, empty, []);
+        var output = probe.ForwardFeatures(zeros(1, 3, size.Height, size.Width));
+        original.train(wasTraining);
+        return output.shape.Skip(1).ToArray();
+    }
+}
