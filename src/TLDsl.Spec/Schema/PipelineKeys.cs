@@ -29,7 +29,7 @@ internal static class PipelineKeys
     private static ArrayNode Patterns() => new(Str(), 1, allowSingle: true);
 
     private static ObjectNode BuildRoot() => new ObjectNode()
-        .Add("version", Int(1), "Language version; must be 1.", required: true)
+        .Add("version", new NumberNode { Integer = true, Min = 1, Max = Parsing.PipelineUpgrader.CurrentVersion }, "Language version; must be 1.", required: true)
         .Add("name", new StringNode(null, IdentifierPattern, "a C# identifier"), "Pipeline name, a C# identifier; generated types are named after it. Default: the file name in PascalCase.")
         .Add("description", Str(), "Free text.")
         .Add("base", Base(), "The pre-trained base model and what to remove from it.", required: true)
