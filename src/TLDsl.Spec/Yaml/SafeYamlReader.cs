@@ -30,6 +30,7 @@ internal sealed class SafeYamlReader
     private long _expanded;
     private bool _fatal;
     private Mark _lastGood = Mark.Empty;
+    private readonly Stack<Mark> _openFlow = new();
 
     private SafeYamlReader(string filePath, DiagnosticBag bag)
     {
@@ -88,7 +89,9 @@ internal sealed class SafeYamlReader
         catch (InvalidOperationException)
         {
             // YamlDotNet 18's scanner throws this (not a YamlException) on some unclosed flow collections: "[a, b" + newline.
-            _bag.Report(DiagnosticDescriptors.YamlSyntax, Locate(_lastGood, _lastGood), "the text after this point cannot be read; look for an unclosed '[', '{' or quote");
+            // Point at the innermost '[' or '{' still open: that is almost always the culprit.
+            var at = _openFlow.Count > 0 ? _openFlow.Peek() : _lastGood;
+            _bag.Report(DiagnosticDescriptors.YamlSyntax, Locate(at, at), "the text cannot be read from here on; look for an unclosed '[', '{' or quote");
         }
         catch (StopReadingException)
         {
@@ -176,6 +179,11 @@ internal sealed class SafeYamlReader
 
     private (YNode Node, long Size) ReadSequence(SequenceStart start, int depth, string path)
     {
+        if (start.Style == SequenceStyle.Flow)
+        {
+            _openFlow.Push(start.Start);
+        }
+
         _parser.MoveNext();
         var items = new List<YNode>();
         long size = 1;
@@ -188,6 +196,11 @@ internal sealed class SafeYamlReader
 
         var end = _parser.Current;
         _parser.MoveNext();
+        if (start.Style == SequenceStyle.Flow)
+        {
+            _openFlow.Pop();
+        }
+
         var sequence = new YSequence(Locate(start.Start, end.End));
         sequence.Items.AddRange(items);
         return (sequence, size);
@@ -195,6 +208,11 @@ internal sealed class SafeYamlReader
 
     private (YNode Node, long Size) ReadMapping(MappingStart start, int depth, string path)
     {
+        if (start.Style == MappingStyle.Flow)
+        {
+            _openFlow.Push(start.Start);
+        }
+
         _parser.MoveNext();
         var entries = new List<YEntry>();
         long size = 1;
@@ -221,6 +239,11 @@ internal sealed class SafeYamlReader
 
         var end = _parser.Current;
         _parser.MoveNext();
+        if (start.Style == MappingStyle.Flow)
+        {
+            _openFlow.Pop();
+        }
+
         var mapping = new YMapping(Locate(start.Start, end.End));
         mapping.Entries.AddRange(entries);
         return (mapping, size);

@@ -32,6 +32,6 @@ public class PipelineFilesTests
     {
         var path = RepoPaths.Combine("pipelines", name);
         var result = PipelineParser.Parse(File.ReadAllText(path), "pipelines/" + name);
-        Assert.True(result.Spec is not null && result.Diagnostics.All(d => d.Severity == Diagnostics.SpecDiagnosticSeverity.Info), Parse.Format(result));
+        Assert.True(result.Spec is not null && result.Diagnostics.All(d => d.Severity == TLDsl.Spec.Diagnostics.SpecDiagnosticSeverity.Info), Parse.Format(result));
     }
 }
