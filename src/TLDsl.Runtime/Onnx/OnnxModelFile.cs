@@ -77,11 +77,10 @@ public static class OnnxModelFile
         ModelProto proto;
         try
         {
-            // Unknown fields are dropped rather than copied; the recursion limit bounds how deeply subgraphs nest.
-            var parser = ModelProto.Parser.WithDiscardUnknownFields(true);
-            using var stream = new MemoryStream(bytes, writable: false);
-            using var input = CodedInputStream.CreateWithLimits(stream, bytes.Length, options.MaxNestingDepth);
-            proto = parser.ParseFrom(input);
+            // Parsing straight from the array lets protobuf size repeated fields from lengths it has checked against the
+            // bytes that are really there; unknown fields are dropped rather than copied. Protobuf's recursion limit
+            // (100 nested messages) bounds how deeply subgraphs may nest.
+            proto = ModelProto.Parser.WithDiscardUnknownFields(true).ParseFrom(bytes);
         }
         catch (InvalidProtocolBufferException ex)
         {

@@ -24,6 +24,11 @@ internal static class OnnxModelValidator
                 $"not an ONNX model: the IR version is {model.IrVersion}"));
         }
 
+        if (model.IrVersion >= 3 && model.OpsetImport.Count == 0)
+        {
+            throw new OnnxFormatException(filePath, "not a complete ONNX model: it imports no operator set (opset_import)");
+        }
+
         ValidateGraph(model.Graph, filePath, options, "graph");
     }
 

@@ -11,7 +11,4 @@ public sealed record OnnxReadOptions
 
     /// <summary>The largest element count of any one tensor (initializer, constant, or external-data tensor).</summary>
     public long MaxTensorElements { get; init; } = 1L << 31;
-
-    /// <summary>How deeply messages may nest (subgraphs inside attributes); protobuf's recursion limit.</summary>
-    public int MaxNestingDepth { get; init; } = 64;
 }

@@ -28,6 +28,12 @@ public static class OnnxTensorConverter
         var filePath = model?.FilePath ?? "(in-memory ONNX tensor)";
         var options = model?.Options ?? OnnxReadOptions.Default;
         var what = $"tensor '{tensor.Name}'";
+        var external = tensor.HasDataLocation && tensor.DataLocation == TensorProto.Types.DataLocation.External;
+        if (external && model is null)
+        {
+            throw new OnnxFormatException(filePath, $"{what} has external data; pass the model it belongs to");
+        }
+
         OnnxModelValidator.ValidateTensor(tensor, filePath, options, what);
 
         var scalarType = OnnxDataTypes.ToScalarType(tensor.DataType) ?? throw new OnnxFormatException(filePath,
@@ -43,13 +49,8 @@ public static class OnnxTensorConverter
         }
 
         byte[] littleEndian;
-        if (tensor.HasDataLocation && tensor.DataLocation == TensorProto.Types.DataLocation.External)
+        if (external)
         {
-            if (model is null)
-            {
-                throw new OnnxFormatException(filePath, $"{what} has external data; pass the model it belongs to");
-            }
-
             littleEndian = OnnxExternalData.ReadBytes(tensor, filePath, byteCount, what);
         }
         else if (tensor.HasRawData)
