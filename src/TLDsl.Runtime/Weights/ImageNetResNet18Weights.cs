@@ -74,7 +74,6 @@ public static class ImageNetResNet18Weights
 
     private static string LocateFile(string fileName, string packageFolder)
     {
-        var candidates = new List<string> { Path.Combine(AppContext.BaseDirectory, "models", fileName) };
         var nugetRoot = Environment.GetEnvironmentVariable("NUGET_PACKAGES");
         if (string.IsNullOrEmpty(nugetRoot))
         {
@@ -82,7 +81,14 @@ public static class ImageNetResNet18Weights
             nugetRoot = string.IsNullOrEmpty(home) ? null : Path.Combine(home, ".nuget", "packages");
         }
 
-        if (nugetRoot is not null)
+        return LocateFile(fileName, packageFolder, AppContext.BaseDirectory, nugetRoot);
+    }
+
+    /// <summary>The search of <see cref="Locate"/> with explicit places (for tests).</summary>
+    internal static string LocateFile(string fileName, string packageFolder, string outputDirectory, string? nugetRoot)
+    {
+        var candidates = new List<string> { Path.Combine(outputDirectory, "models", fileName) };
+        if (!string.IsNullOrEmpty(nugetRoot))
         {
             candidates.Add(Path.Combine(nugetRoot, PackageId.ToLowerInvariant(), PackageVersion, "tools", "DnnImageModels",
                 packageFolder, fileName));
