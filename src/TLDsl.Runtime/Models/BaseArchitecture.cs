@@ -12,7 +12,7 @@ namespace TLDsl.Runtime.Models;
 /// <param name="DefaultInputSize">Side of the square input the weights were trained at.</param>
 /// <param name="Layout">The forward pass as ordered steps over the module's children.</param>
 /// <param name="Classifier">The final layer that maps features to the original classes (what "drop the
-/// classifier" removes), e.g. <c>fc</c> or <c>classifier.6</c>.</param>
+/// classifier" removes), e.g. <c>fc</c> or <c>classifier.6</c>; null for a headless model.</param>
 /// <param name="DefaultNormalization">Preprocessing when no named weights are used (ImageNet statistics).</param>
 /// <param name="Weights">Weights available by name, without a file from the user.</param>
 /// <param name="Description">One line for listings.</param>
@@ -22,7 +22,7 @@ public sealed record BaseArchitecture(
     string Family,
     int DefaultInputSize,
     IReadOnlyList<LayoutStep> Layout,
-    string Classifier,
+    string? Classifier,
     Normalization DefaultNormalization,
     IReadOnlyList<NamedWeights> Weights,
     string Description,

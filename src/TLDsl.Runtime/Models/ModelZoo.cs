@@ -15,6 +15,8 @@ public static class ModelZoo
         LayoutStep.Child("avgpool"), LayoutStep.Flatten(), LayoutStep.Child("fc"),
     ];
 
+    private static readonly LayoutStep[] HeadlessResNetLayout = ResNetLayout[..^1];
+
     private static readonly LayoutStep[] PooledClassifierLayout =
         [LayoutStep.Child("features"), LayoutStep.Child("avgpool"), LayoutStep.Flatten(), LayoutStep.Child("classifier")];
 
@@ -29,11 +31,11 @@ public static class ModelZoo
         ResNet("resnet18", false, [2, 2, 2, 2], "torchvision ResNet-18"),
         ResNet("resnet34", false, [3, 4, 6, 3], "torchvision ResNet-34"),
         ResNet("resnet50", true, [3, 4, 6, 3], "torchvision ResNet-50"),
-        new("resnet18_imagenet", "resnet", 224, ResNetLayout, "fc", new BgrMeanNormalization(ImageNetResNet18BgrMean),
+        new("resnet18_imagenet", "resnet", 224, HeadlessResNetLayout, null, new BgrMeanNormalization(ImageNetResNet18BgrMean),
             [new NamedWeights("imagenet", new BgrMeanNormalization(ImageNetResNet18BgrMean),
                 "ImageNet weights of the ResNet-18 in NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 (headless; layer4 has three blocks)")],
-            "ResNet-18 with blocks [2,2,2,3], as in the offline ImageNet ONNX featurizer",
-            () => new ResNet("resnet18_imagenet", false, [2, 2, 2, 3])),
+            "headless ResNet-18 with blocks [2,2,2,3], as in the offline ImageNet ONNX featurizer (512 pooled features)",
+            () => new ResNet("resnet18_imagenet", false, [2, 2, 2, 3], numClasses: 0)),
         Torchvision("mobilenet_v2", "mobilenet", MobileNetV2Layout, "classifier.1", () => torchvision.models.mobilenet_v2()),
         Torchvision("mobilenet_v3_small", "mobilenet", PooledClassifierLayout, "classifier.3", () => torchvision.models.mobilenet_v3_small()),
         Torchvision("mobilenet_v3_large", "mobilenet", PooledClassifierLayout, "classifier.3", () => torchvision.models.mobilenet_v3_large()),

@@ -22,13 +22,14 @@ public sealed class ResNet : Module<Tensor, Tensor>
     private readonly Sequential layer3;
     private readonly Sequential layer4;
     private readonly AdaptiveAvgPool2d avgpool;
-    private readonly Linear fc;
+    private readonly Linear? fc;
 
     /// <summary>Builds the network with random (Kaiming) initialisation, as torchvision does.</summary>
     /// <param name="name">The module name.</param>
     /// <param name="bottleneck">Bottleneck blocks (ResNet-50 and deeper) instead of basic blocks.</param>
     /// <param name="blocks">Blocks in layer1..layer4, e.g. [2,2,2,2] for ResNet-18.</param>
-    /// <param name="numClasses">Outputs of <c>fc</c>.</param>
+    /// <param name="numClasses">Outputs of <c>fc</c>; 0 builds a headless network (no <c>fc</c>) that returns the
+    /// pooled features, like the offline ImageNet featurizer.</param>
     public ResNet(string name, bool bottleneck, int[] blocks, int numClasses = 1000) : base(name)
     {
         ArgumentNullException.ThrowIfNull(blocks);
@@ -47,7 +48,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
         layer3 = Stage(ref inplanes, 256, blocks[2], 2, bottleneck, expansion);
         layer4 = Stage(ref inplanes, 512, blocks[3], 2, bottleneck, expansion);
         avgpool = AdaptiveAvgPool2d(new long[] { 1, 1 });
-        fc = Linear(512 * expansion, numClasses);
+        fc = numClasses > 0 ? Linear(512 * expansion, numClasses) : null;
         RegisterComponents();
         Initialise();
     }
@@ -59,7 +60,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
         var x = maxpool.call(relu.call(bn1.call(conv1.call(input))));
         x = layer4.call(layer3.call(layer2.call(layer1.call(x))));
         x = avgpool.call(x).flatten(1);
-        return fc.call(x).MoveToOuterDisposeScope();
+        return (fc is null ? x : fc.call(x)).MoveToOuterDisposeScope();
     }
 
     private static Sequential Stage(ref int inplanes, int planes, int count, int stride, bool bottleneck, int expansion)
@@ -76,8 +77,8 @@ public sealed class ResNet : Module<Tensor, Tensor>
                     ("1", BatchNorm2d(planes * expansion)));
             }
             modules[i] = (i.ToString(System.Globalization.CultureInfo.InvariantCulture), bottleneck
-                ? new ResNetBottleneck($"bottleneck{i}", inplanes, planes, s, downsample)
-                : new ResNetBasicBlock($"basic{i}", inplanes, planes, s, downsample));
+                ? new Bottleneck($"bottleneck{i}", inplanes, planes, s, downsample)
+                : new BasicBlock($"basic{i}", inplanes, planes, s, downsample));
             inplanes = planes * expansion;
         }
         return Sequential(modules);
@@ -103,7 +104,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
 }
 
 /// <summary>The two-convolution residual block of ResNet-18/34 (torchvision names: conv1, bn1, conv2, bn2, downsample).</summary>
-internal sealed class ResNetBasicBlock : Module<Tensor, Tensor>
+internal sealed class BasicBlock : Module<Tensor, Tensor>
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;
@@ -112,7 +113,7 @@ internal sealed class ResNetBasicBlock : Module<Tensor, Tensor>
     private readonly BatchNorm2d bn2;
     private readonly Module<Tensor, Tensor>? downsample;
 
-    public ResNetBasicBlock(string name, int inplanes, int planes, int stride, Module<Tensor, Tensor>? downsample) : base(name)
+    public BasicBlock(string name, int inplanes, int planes, int stride, Module<Tensor, Tensor>? downsample) : base(name)
     {
         conv1 = Conv2d(inplanes, planes, 3, stride: stride, padding: 1, bias: false);
         bn1 = BatchNorm2d(planes);
@@ -134,7 +135,7 @@ internal sealed class ResNetBasicBlock : Module<Tensor, Tensor>
 }
 
 /// <summary>The 1x1-3x3-1x1 block of ResNet-50 and deeper (stride on the 3x3, as torchvision's v1.5).</summary>
-internal sealed class ResNetBottleneck : Module<Tensor, Tensor>
+internal sealed class Bottleneck : Module<Tensor, Tensor>
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;
@@ -145,7 +146,7 @@ internal sealed class ResNetBottleneck : Module<Tensor, Tensor>
     private readonly ReLU relu;
     private readonly Module<Tensor, Tensor>? downsample;
 
-    public ResNetBottleneck(string name, int inplanes, int planes, int stride, Module<Tensor, Tensor>? downsample) : base(name)
+    public Bottleneck(string name, int inplanes, int planes, int stride, Module<Tensor, Tensor>? downsample) : base(name)
     {
         conv1 = Conv2d(inplanes, planes, 1, bias: false);
         bn1 = BatchNorm2d(planes);

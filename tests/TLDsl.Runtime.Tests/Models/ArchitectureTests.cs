@@ -65,6 +65,7 @@ public sealed class ArchitectureTests
         var model = ModelZoo.Get("resnet18_imagenet").Create();
         var keys = model.state_dict().Keys.ToList();
         Assert.Contains("layer4.2.conv2.weight", keys);
+        Assert.DoesNotContain(keys, k => k.StartsWith("fc.", StringComparison.Ordinal)); // headless, like the ONNX featurizer
         Assert.DoesNotContain("layer3.2.conv1.weight", keys);
         Assert.IsType<BgrMeanNormalization>(ModelZoo.Get("resnet18_imagenet").NormalizationFor("imagenet"));
     }
