@@ -19,6 +19,7 @@ public static class LayerPattern
     public const string Head = "head";
 
     private static readonly TimeSpan RegexTimeout = TimeSpan.FromSeconds(1);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex> GlobCache = new(StringComparer.Ordinal);
 
     /// <summary>True when the glob matches <paramref name="name"/> exactly (not counting descendants).</summary>
     /// <param name="glob">The pattern.</param>
@@ -76,7 +77,9 @@ public static class LayerPattern
 
     /// <summary>The glob as an anchored regex.</summary>
     /// <param name="glob">The pattern.</param>
-    public static Regex GlobToRegex(string glob)
+    public static Regex GlobToRegex(string glob) => GlobCache.Count < 1000 ? GlobCache.GetOrAdd(glob, BuildGlobRegex) : BuildGlobRegex(glob);
+
+    private static Regex BuildGlobRegex(string glob)
     {
         var builder = new StringBuilder("^");
         for (var i = 0; i < glob.Length; i++)
