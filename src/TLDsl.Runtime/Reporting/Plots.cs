@@ -22,7 +22,6 @@ public static class Plots
     {
         ArgumentNullException.ThrowIfNull(records);
         ArgumentException.ThrowIfNullOrEmpty(pngPath);
-        FontSetup.Ensure();
         var loss = new Plot();
         var accuracy = new Plot();
         double[] epochs = records.Select(r => (double)r.Epoch).ToArray();
@@ -74,7 +73,6 @@ public static class Plots
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                 $"the matrix is {matrix.GetLength(0)}x{matrix.GetLength(1)} but there are {n} labels."), nameof(matrix));
         }
-        FontSetup.Ensure();
         var plot = new Plot();
         // Cell (target t, predicted p) is drawn centred at x = p, y = n - 1 - t, so the first label is the top row.
         var values = new double[n, n];
@@ -135,7 +133,6 @@ public static class Plots
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
                 $"{learningRates.Count} learning rates but {losses.Count} losses."), nameof(losses));
         }
-        FontSetup.Ensure();
         var plot = new Plot();
         var xs = new List<double>();
         var ys = new List<double>();
