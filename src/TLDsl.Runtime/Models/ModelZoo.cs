@@ -23,8 +23,9 @@ public static class ModelZoo
     private static readonly LayoutStep[] MobileNetV2Layout =
         [LayoutStep.Child("features"), LayoutStep.Pool(), LayoutStep.Flatten(), LayoutStep.Child("classifier")];
 
-    /// <summary>The means of the offline ImageNet ResNet-18's preprocessing (BGR order, 0–255 scale).</summary>
-    public static readonly float[] ImageNetResNet18BgrMean = [103.06f, 115.90f, 123.15f];
+    /// <summary>The means of the offline ImageNet ResNet-18's preprocessing (BGR order, 0–255 scale), as read from
+    /// the package's ResNetPreprocess.onnx.</summary>
+    public static readonly float[] ImageNetResNet18BgrMean = [.. Weights.ImageNetResNet18Weights.BgrChannelMeans];
 
     private static readonly Dictionary<string, BaseArchitecture> ByName = new BaseArchitecture[]
     {

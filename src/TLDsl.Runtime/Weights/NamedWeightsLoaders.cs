@@ -10,7 +10,7 @@ internal static class NamedWeightsLoaders
     public static Dictionary<string, Tensor> Load(BaseArchitecture architecture, NamedWeights weights) =>
         (architecture.Name, weights.Name) switch
         {
-            // PENDING: the ONNX-mapped loader lands with the ImageNet weights reader.
+            ("resnet18_imagenet", "imagenet") => ImageNetResNet18Weights.LoadStateDict(ImageNetResNet18Weights.Locate()),
             _ => throw new WeightsLoadException($"no loader for {architecture.Name} '{weights.Name}' weights."),
         };
 }

@@ -156,3 +156,27 @@ public sealed class SurgeryTests
         Assert.Equal(7, model.FrozenPrefixLength()); // conv1 bn1 relu maxpool layer1 layer2 layer3
     }
 }
+
+public sealed class ImageNetSurgeryTests
+{
+    [Fact]
+    public void The_offline_imagenet_weights_load_strictly_into_the_headless_resnet18()
+    {
+        manual_seed(4);
+        var plan = new TransferModelPlan(ModelZoo.Get("resnet18_imagenet"), new NamedWeightsSource("imagenet"), [], null,
+            [new HeadLayer(HeadLayerKind.Linear, 10)], [new FreezeRule("backbone", n => !n.StartsWith("head", StringComparison.Ordinal))], (112, 112));
+        using var model = TransferModelBuilder.Build(plan);
+        Assert.Equal(new long[] { 512 }, model.FeatureShape);
+        // A loaded BatchNorm has ImageNet statistics, not the fresh module's zeros and ones.
+        Assert.NotEqual(0f, model.state_dict()["layer4.2.bn2.running_mean"].abs().sum().item<float>());
+        Assert.Equal(model.Steps.Count, model.FrozenPrefixLength());
+    }
+
+    [Fact]
+    public void Weights_a_model_does_not_have_are_a_clear_error()
+    {
+        var plan = new TransferModelPlan(ModelZoo.Get("resnet18"), new NamedWeightsSource("imagenet"), ["fc"], null, [], [], (64, 64));
+        var e = Assert.Throws<TLDsl.Runtime.Weights.WeightsLoadException>(() => TransferModelBuilder.Build(plan));
+        Assert.Equal("resnet18 has no weights named 'imagenet'; available: none (use a weights file).", e.Message);
+    }
+}
