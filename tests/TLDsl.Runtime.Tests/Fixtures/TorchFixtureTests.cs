@@ -66,6 +66,30 @@ public sealed class TorchFixtureTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void MobileNetV2SafetensorsHoldsExactlyThePthValues()
+    {
+        var fromPth = PyTorchUnpickler.UnpickleStateDict(FixturePaths.Get("torch", "mobilenet_v2_w035_c10.pth"));
+        var fromSafetensors = Safetensors.LoadStateDict(FixturePaths.Get("torch", "mobilenet_v2_w035_c10.safetensors"));
+        Assert.Equal(fromPth.Keys.Cast<string>().Order(StringComparer.Ordinal), fromSafetensors.Keys.Order(StringComparer.Ordinal));
+        foreach (var (key, tensor) in fromSafetensors)
+        {
+            var pth = (Tensor)fromPth[key]!;
+            Assert.Equal(pth.shape, tensor.shape);
+            Assert.Equal(pth.dtype, tensor.dtype);
+            Assert.True(pth.contiguous().bytes.SequenceEqual(tensor.contiguous().bytes), key); // bit for bit
+        }
+
+        using var model = torchvision.models.mobilenet_v2(num_classes: 10, width_mult: 0.35);
+        model.load_safetensors(FixturePaths.Get("torch", "mobilenet_v2_w035_c10.safetensors"), strict: true);
+        model.eval();
+        using var scope = torch.NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var logits = ToArray(model.call(LoadInput()));
+        var maxDiff = logits.Zip(ExpectedLogits("mobilenet_v2_w035_c10"), (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(maxDiff <= 1e-4, $"max abs diff {maxDiff}");
+    }
+
+    [Fact]
     public void HashInitMatchesThePythonGenerator()
     {
         var probes = File.ReadAllLines(FixturePaths.Get("torch", "manifest.txt"))
