@@ -191,13 +191,10 @@ public sealed class ConsoleTrainingObserver : ITrainingObserver, IDisposable
                 pt.Description = PhaseDescription();
             }
             WriteLive(line);
+            // The next epoch's first batch moves the epoch bar back; after the run's last epoch the display ends.
             if (_epochsDoneInPhase >= _phaseEpochs && _phaseLabel >= _phaseCount)
             {
                 StopDisplay();
-            }
-            else if (_epochTask is { } next)
-            {
-                next.Value = 0;
             }
         }
     }
