@@ -15,9 +15,9 @@ namespace TLDsl.Spec.Catalogue;
 /// <param name="Weights">Named weights and their normalisation statistics.</param>
 /// <param name="FeatureSize">Features delivered once the classifier is dropped.</param>
 /// <param name="Classifier">Top-level children that form the classifier (empty for a headless model).</param>
-/// <param name="Stages">Ordered groups of top-level children, for <c>first_stages: N</c>.</param>
+/// <param name="Stages">Ordered groups of module names (any depth), for <c>first_stages: N</c>; a member selects its descendants.</param>
 /// <param name="Children">Top-level children in forward order.</param>
-/// <param name="Modules">Every named module (dotted names, pre-order), with parameter and buffer shapes.</param>
+/// <param name="Modules">Every named module (dotted names; order not significant), with parameter and buffer shapes.</param>
 public sealed record BaseModelInfo(
     string Name,
     string Family,

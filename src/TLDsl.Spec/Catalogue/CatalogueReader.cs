@@ -10,10 +10,10 @@
 //     # or:  normalize: {bgr_mean: [103.06, 115.9, 123.15]}                      # BGR on 0-255, no std
 //   feature_size: 512                    # features once the classifier is dropped
 //   classifier: [fc]                     # top-level children forming the classifier; [] when headless
-//   stages: [[conv1, bn1, relu, maxpool], [layer1], ...]   # ordered groups of top-level children
+//   stages: [[conv1, bn1, relu, maxpool], [layer1], ...]   # ordered groups of module names (any depth, e.g. features.3)
 //   children:                            # top-level children, forward order
 //     - {name: conv1, kind: Conv2d, out_channels: 64, spatial: true}
-//   modules:                             # every named module, pre-order (named_modules() minus the root)
+//   modules:                             # every named module (named_modules() minus the root); order not significant
 //     - {name: layer1.0.bn1, kind: BatchNorm2d, params: {weight: [64], bias: [64]},
 //        buffers: {running_mean: [64], running_var: [64], num_batches_tracked: []}}
 //

@@ -75,11 +75,11 @@ public static class DiagnosticDescriptors
 
     /// <summary>TLD0016: a base model the catalogue does not hold.</summary>
     public static readonly SpecDiagnosticDescriptor UnknownModel = new(
-        "TLD0016", "Unknown base model", "Unknown base model '{0}'.{1} Known models: {2}", Error);
+        "TLD0016", "Unknown base model", "Unknown base model '{0}'.{1} Nearest known models: {2}", Error);
 
     /// <summary>TLD0017: named weights the model does not have.</summary>
     public static readonly SpecDiagnosticDescriptor UnknownWeights = new(
-        "TLD0017", "Unknown weights", "Model '{0}' has no weights named '{1}'; use one of {2} or a weights file (.pth, .pt, .safetensors, .dat)", Error);
+        "TLD0017", "Unknown weights", "Model '{0}' has no weights named '{1}' (named weights: {2}); use named weights or a weights file (.pth, .pt, .safetensors, .dat)", Error);
 
     /// <summary>TLD0018: a layer pattern that selects nothing.</summary>
     public static readonly SpecDiagnosticDescriptor PatternMatchesNothing = new(

@@ -86,7 +86,7 @@ internal sealed class SpecValidator
             }
             else
             {
-                _ctx.Report(DiagnosticDescriptors.UnknownModel, "base.model", spec.Model, Suggestions.DidYouMean(spec.Model, _catalogue.Names), string.Join(", ", _catalogue.Names));
+                _ctx.Report(DiagnosticDescriptors.UnknownModel, "base.model", spec.Model, Suggestions.DidYouMean(spec.Model, _catalogue.Names), string.Join(", ", Suggestions.Nearest(spec.Model, _catalogue.Names, 5)));
             }
 
             if (spec.LayersPath is not null)
@@ -243,7 +243,7 @@ internal sealed class SpecValidator
             case NormalizeKind.Weights:
                 if (baseSpec.WeightsKind != WeightsKind.Named || baseSpec.Source == BaseModelSource.Onnx)
                 {
-                    var names = model is null ? "e.g. imagenet" : string.Join(", ", model.Weights.Select(w => w.Name).DefaultIfEmpty("none known"));
+                    var names = model is null ? "e.g. imagenet" : string.Join(", ", model.Weights.Select(w => w.Name).DefaultIfEmpty("this model lists none"));
                     _ctx.Report(DiagnosticDescriptors.NormalizeNeedsNamedWeights, path, "input.normalize", baseSpec.Weights ?? "none", names);
                 }
                 else if (model?.FindWeights(baseSpec.Weights!) is { } weights)

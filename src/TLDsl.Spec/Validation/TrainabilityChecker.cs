@@ -96,8 +96,9 @@ internal sealed class TrainabilityChecker
                     return Array.Empty<string>();
                 }
 
-                var children = new HashSet<string>(stages.Take(rule.FirstStages ?? 0).SelectMany(s => s), StringComparer.Ordinal);
-                return owners.Where(o => children.Contains(o.Split('.')[0])).ToArray();
+                // Stage members are module names at any depth (layer1 for ResNet, features.3 for MobileNet).
+                var members = stages.Take(rule.FirstStages ?? 0).SelectMany(s => s).ToArray();
+                return owners.Where(o => members.Any(m => o == m || o.StartsWith(m + ".", StringComparison.Ordinal))).ToArray();
             case FreezeSelector.Regex:
                 var pattern = rule.Patterns.IsEmpty ? string.Empty : rule.Patterns[0];
                 var selected = LayerPattern.SelectRegex(pattern, _ctx.KeptModules);

@@ -129,11 +129,11 @@ public class DiagnosticIdTests
 
     [Fact]
     public void TLD0016_unknown_model() =>
-        Expect(Replace("  model: resnet18_imagenet", "  model: resnet81"), "TLD0016", 3, 10, "Unknown base model 'resnet81'. Did you mean 'resnet18'? Known models: resnet18, resnet18_imagenet");
+        Expect(Replace("  model: resnet18_imagenet", "  model: resnet81"), "TLD0016", 3, 10, "Unknown base model 'resnet81'. Did you mean 'resnet18'? Nearest known models: " + string.Join(", ", Spec.Text.Suggestions.Nearest("resnet81", Spec.Catalogue.ModelCatalogue.Default.Names, 5)));
 
     [Fact]
     public void TLD0017_unknown_weights() =>
-        Expect(Replace("  weights: imagenet", "  weights: imagenett"), "TLD0017", 4, 12, "Model 'resnet18_imagenet' has no weights named 'imagenett'; use one of 'imagenet' or a weights file (.pth, .pt, .safetensors, .dat)");
+        Expect(Replace("  weights: imagenet", "  weights: imagenett"), "TLD0017", 4, 12, "Model 'resnet18_imagenet' has no weights named 'imagenett' (named weights: 'imagenet'); use named weights or a weights file (.pth, .pt, .safetensors, .dat)");
 
     [Fact]
     public void TLD0018_pattern_matches_nothing() =>

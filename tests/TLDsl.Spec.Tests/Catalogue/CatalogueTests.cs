@@ -1,0 +1,107 @@
+using System.Linq;
+using TLDsl.Spec.Catalogue;
+using TLDsl.Spec.Parsing;
+using TLDsl.Spec.Tests.Support;
+
+namespace TLDsl.Spec.Tests.Catalogue;
+
+public class CatalogueTests
+{
+    private static BaseModelInfo Get(string name)
+    {
+        Assert.True(ModelCatalogue.Default.TryGet(name, out var model), name);
+        return model;
+    }
+
+    private static long ParameterCount(BaseModelInfo model) =>
+        model.Modules.SelectMany(m => m.Parameters).Sum(p => p.Shape.Aggregate(1L, (a, b) => a * b));
+
+    [Fact]
+    public void Every_embedded_file_is_a_valid_model_named_like_its_file()
+    {
+        var texts = ModelCatalogue.ReadEmbeddedTexts();
+        Assert.Contains("resnet18", texts.Keys);
+        Assert.Contains("resnet18_imagenet", texts.Keys);
+        foreach (var pair in texts)
+        {
+            var model = CatalogueReader.Read(pair.Value, out var errors);
+            Assert.True(model is not null, pair.Key + ": " + string.Join("; ", errors));
+            Assert.Equal(pair.Key, model!.Name);
+            Assert.Equal(model.Children.Select(c => c.Name).Order(), model.Modules.Select(m => m.Name).Where(n => !n.Contains('.', System.StringComparison.Ordinal)).Order());
+            Assert.All(model.Stages.SelectMany(s => s), name => Assert.Contains(model.Modules, m => m.Name == name));
+            Assert.All(model.Classifier, name => Assert.NotNull(model.FindChild(name)));
+        }
+
+        Assert.Equal(texts.Keys.OrderBy(k => k, System.StringComparer.Ordinal), ModelCatalogue.Default.Names);
+    }
+
+    [Fact]
+    public void Resnet18_matches_torchvision()
+    {
+        var model = Get("resnet18");
+        Assert.Equal(11_689_512, ParameterCount(model)); // torchvision resnet18: 11,689,512 parameters
+        Assert.Equal(new[] { "fc" }, model.Classifier);
+        Assert.Equal(512, model.FeatureSize);
+        Assert.Equal((224, 224, 3), (model.InputHeight, model.InputWidth, model.Channels));
+        Assert.Empty(model.Weights); // torchvision's weights are not available offline; files bring their own statistics
+        Assert.Equal(new long[] { 128, 64, 1, 1 }, model.Modules.Single(m => m.Name == "layer2.0.downsample.0").Parameters.Single().Shape);
+        Assert.Equal(System.Array.Empty<long>(), model.Modules.Single(m => m.Name == "bn1").Buffers.Single(b => b.Name == "num_batches_tracked").Shape);
+    }
+
+    [Fact]
+    public void Resnet18_imagenet_is_headless_with_three_blocks_in_layer4_and_bgr_means()
+    {
+        var model = Get("resnet18_imagenet");
+        Assert.Empty(model.Classifier);
+        Assert.Null(model.FindChild("fc"));
+        Assert.Contains(model.Modules, m => m.Name == "layer4.2.conv2");
+        Assert.DoesNotContain(model.Modules, m => m.Name == "layer4.3");
+        // resnet18 minus fc (513,000) plus a third 512-channel BasicBlock (2 * (512*512*9 + 2*512) = 4,720,640).
+        Assert.Equal(11_689_512 - 513_000 + 4_720_640, ParameterCount(model));
+        var weights = model.FindWeights("imagenet")!;
+        Assert.True(weights.Bgr);
+        Assert.Equal(new[] { 103.06, 115.90, 123.15 }, weights.Mean.Select(m => System.Math.Round(m, 2)));
+        Assert.Empty(weights.Std);
+        Assert.False(model.Children[model.Children.Count - 1].Spatial);
+    }
+
+    [Fact]
+    public void Reader_reports_malformed_files()
+    {
+        Assert.Null(CatalogueReader.Read("name: x\nfamily: y\nsurprise: 1\n", out var errors));
+        Assert.Contains(errors, e => e.Contains("surprise", System.StringComparison.Ordinal));
+        Assert.Null(CatalogueReader.Read("[1, 2", out errors));
+        Assert.NotEmpty(errors);
+    }
+
+    [Fact]
+    public void Onnx_layer_listing_enables_build_time_checks()
+    {
+        var listing = ModelCatalogue.ReadEmbeddedTexts()["resnet18_imagenet"];
+        var requested = new System.Collections.Generic.List<string>();
+        var options = new PipelineParseOptions
+        {
+            ReadFile = path =>
+            {
+                requested.Add(path);
+                return path == "pipes/models/r18.layers.yaml" ? listing : null;
+            },
+        };
+        const string yaml = "version: 1\nbase: { onnx: models/r18.onnx, layers: models/r18.layers.yaml }\ninput: { normalize: { bgr_mean: [103.06, 115.9, 123.15] } }\nlabels: [a, b]\nhead: [{ linear: labels }]\nfreeze: [{ layers: [layer4, layer9] }]\ntrain: { epochs: 1 }\n";
+        var result = PipelineParser.Parse(yaml, "pipes/p.tl.yaml", options);
+        Assert.Equal(new[] { "pipes/models/r18.layers.yaml" }, requested);
+        var diagnostic = Parse.Single(result, "TLD0018");
+        Assert.Contains("'layer9'", diagnostic.Message, System.StringComparison.Ordinal);
+        Assert.DoesNotContain(result.Diagnostics, d => d.Id == "TLD0025");
+    }
+
+    [Fact]
+    public void Custom_catalogue_is_data_driven()
+    {
+        var model = Get("resnet18_imagenet") with { Name = "tiny" };
+        var catalogue = ModelCatalogue.FromModels(new[] { model });
+        var result = Parse.Text("version: 1\nbase: { model: tiny, weights: imagenet }\nlabels: [a]\nhead: [{ linear: labels }]\ntrain: { epochs: 1 }\n", new PipelineParseOptions { Catalogue = catalogue });
+        Assert.NotNull(result.Spec);
+        Assert.Equal(new[] { "tiny" }, catalogue.Names);
+    }
+}
