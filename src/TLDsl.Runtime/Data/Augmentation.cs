@@ -1,0 +1,97 @@
+using System;
+
+namespace TLDsl.Runtime.Data;
+
+/// <summary>A training-time image augmentation, applied per sample in the order the pipeline declares them.
+/// Randomness comes from a per-sample generator seeded by (seed, epoch, sample index).</summary>
+public abstract record Augmentation
+{
+    private protected Augmentation()
+    {
+    }
+
+    /// <summary>Whether this augmentation, as configured, can change the image (so frozen features cannot be cached).</summary>
+    public abstract bool IsRandom { get; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> when a parameter is out of range.</summary>
+    internal abstract void Validate();
+}
+
+/// <summary>torchvision's RandomResizedCrop: a random region covering <c>[ScaleMin, ScaleMax]</c> of the area with an
+/// aspect ratio in <c>[RatioMin, RatioMax]</c> (log-uniform), resized to the network input (bilinear, antialiased).</summary>
+/// <param name="ScaleMin">Smallest area fraction, in (0, 1].</param>
+/// <param name="ScaleMax">Largest area fraction, in [ScaleMin, 1].</param>
+/// <param name="RatioMin">Smallest width/height ratio.</param>
+/// <param name="RatioMax">Largest width/height ratio.</param>
+public sealed record RandomResizedCrop(double ScaleMin, double ScaleMax, double RatioMin = 3.0 / 4, double RatioMax = 4.0 / 3) : Augmentation
+{
+    /// <inheritdoc/>
+    public override bool IsRandom => true;
+
+    internal override void Validate()
+    {
+        if (!(ScaleMin > 0 && ScaleMin <= ScaleMax && ScaleMax <= 1))
+        {
+            throw new ArgumentException($"random_resized_crop: scale must satisfy 0 < min <= max <= 1, got [{ScaleMin}, {ScaleMax}].");
+        }
+
+        if (!(RatioMin > 0 && RatioMin <= RatioMax))
+        {
+            throw new ArgumentException($"random_resized_crop: ratio must satisfy 0 < min <= max, got [{RatioMin}, {RatioMax}].");
+        }
+    }
+}
+
+/// <summary>Mirrors the image left-right with probability <see cref="P"/>.</summary>
+/// <param name="P">Probability in [0, 1].</param>
+public sealed record HorizontalFlip(double P = 0.5) : Augmentation
+{
+    /// <inheritdoc/>
+    public override bool IsRandom => P > 0;
+
+    internal override void Validate()
+    {
+        if (!(P >= 0 && P <= 1))
+        {
+            throw new ArgumentException($"horizontal_flip: p must be in [0, 1], got {P}.");
+        }
+    }
+}
+
+/// <summary>Rotates about the centre by an angle drawn uniformly from <c>[-Degrees, Degrees]</c> (bilinear, corners
+/// filled with 0, image size kept).</summary>
+/// <param name="Degrees">Largest angle, 0 to 180.</param>
+public sealed record Rotation(double Degrees) : Augmentation
+{
+    /// <inheritdoc/>
+    public override bool IsRandom => Degrees > 0;
+
+    internal override void Validate()
+    {
+        if (!(Degrees >= 0 && Degrees <= 180))
+        {
+            throw new ArgumentException($"rotation: degrees must be in [0, 180], got {Degrees}.");
+        }
+    }
+}
+
+/// <summary>torchvision's ColorJitter without hue: brightness, contrast and saturation factors drawn uniformly from
+/// <c>[max(0, 1 - x), 1 + x]</c>, each result clamped to [0, 1]. Unlike torchvision the order is fixed (brightness,
+/// contrast, saturation), so that a whole batch is jittered with a few tensor operations. Saturation leaves grayscale
+/// images unchanged.</summary>
+/// <param name="Brightness">0 for none.</param>
+/// <param name="Contrast">0 for none.</param>
+/// <param name="Saturation">0 for none.</param>
+public sealed record ColorJitter(double Brightness, double Contrast, double Saturation) : Augmentation
+{
+    /// <inheritdoc/>
+    public override bool IsRandom => Brightness > 0 || Contrast > 0 || Saturation > 0;
+
+    internal override void Validate()
+    {
+        if (!(Brightness >= 0 && Contrast >= 0 && Saturation >= 0))
+        {
+            throw new ArgumentException($"color_jitter: brightness, contrast and saturation must be >= 0, got {Brightness}, {Contrast}, {Saturation}.");
+        }
+    }
+}

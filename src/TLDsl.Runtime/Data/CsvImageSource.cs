@@ -1,0 +1,240 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+
+namespace TLDsl.Runtime.Data;
+
+/// <summary>A CSV file of <c>path,label</c> rows (RFC 4180: fields may be quoted, <c>""</c> is a quote). The first row
+/// is a header when it reads <c>path,label</c> (or file/filename/image and class/category/target, any case). Relative
+/// paths are resolved against <c>root</c>, or the CSV file's folder when no root is given. Blank lines are skipped.</summary>
+public sealed class CsvImageSource : IImageSource
+{
+    private static readonly string[] PathHeaders = ["path", "file", "filename", "file_name", "filepath", "image", "image_path"];
+    private static readonly string[] LabelHeaders = ["label", "class", "category", "target"];
+
+    private readonly string[] _files;
+    private readonly int[] _labelIds;
+    private readonly string _csvPath;
+
+    /// <summary>Reads and checks the CSV file; every listed image must exist.</summary>
+    /// <param name="csvPath">The CSV file.</param>
+    /// <param name="root">The folder relative paths start from; null for the CSV file's folder.</param>
+    /// <param name="labels">The pipeline's labels, in order; null takes the distinct labels of the file, sorted ordinally.</param>
+    /// <exception cref="DataException">The file is missing or empty; a row is malformed, names a missing image or a
+    /// label the pipeline does not list (the message gives the file and line).</exception>
+    public CsvImageSource(string csvPath, string? root, IReadOnlyList<string>? labels)
+    {
+        ArgumentNullException.ThrowIfNull(csvPath);
+        _csvPath = csvPath;
+        string text;
+        try
+        {
+            text = File.ReadAllText(csvPath, Encoding.UTF8);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataException($"Cannot read CSV file '{csvPath}': {e.Message}", e);
+        }
+
+        var baseDir = root ?? Path.GetDirectoryName(Path.GetFullPath(csvPath)) ?? ".";
+        if (root is not null && !Directory.Exists(root))
+        {
+            throw new DataException($"Image root folder '{root}' for CSV file '{csvPath}' does not exist.");
+        }
+
+        var rows = Parse(text, csvPath);
+        if (rows.Count > 0 && IsHeader(rows[0].Fields))
+        {
+            rows.RemoveAt(0);
+        }
+
+        if (rows.Count == 0)
+        {
+            throw new DataException($"CSV file '{csvPath}' holds no image rows; expected rows of 'path,label'.");
+        }
+
+        foreach (var (line, fields) in rows)
+        {
+            if (fields.Count != 2)
+            {
+                throw new DataException(
+                    $"{csvPath}({line}): expected 2 fields 'path,label', found {fields.Count}. Quote a field that contains a comma.");
+            }
+
+            if (fields[0].Length == 0 || fields[1].Length == 0)
+            {
+                throw new DataException($"{csvPath}({line}): the {(fields[0].Length == 0 ? "path" : "label")} is empty.");
+            }
+        }
+
+        Labels = labels is null
+            ? rows.Select(r => r.Fields[1]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList()
+            : SourceChecks.CheckLabels(labels, csvPath);
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < Labels.Count; i++)
+        {
+            ids[Labels[i]] = i;
+        }
+
+        _files = new string[rows.Count];
+        _labelIds = new int[rows.Count];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var (line, fields) = rows[i];
+            if (!ids.TryGetValue(fields[1], out var id))
+            {
+                var hint = Labels.FirstOrDefault(l => string.Equals(l, fields[1], StringComparison.OrdinalIgnoreCase));
+                throw new DataException(
+                    $"{csvPath}({line}): label '{fields[1]}' is one of the labels in the data that the pipeline does not list" +
+                    (hint is null ? string.Empty : $" (did you mean '{hint}'?)") + $". Allowed labels: {SourceChecks.List(Labels)}.");
+            }
+
+            var path = Path.Combine(baseDir, fields[0]);
+            if (!File.Exists(path))
+            {
+                var first = i == 0 ? " (a header row must read 'path,label')" : string.Empty;
+                throw new DataException($"{csvPath}({line}): image '{fields[0]}' not found at '{path}'{first}.");
+            }
+
+            _files[i] = path;
+            _labelIds[i] = id;
+        }
+    }
+
+    /// <inheritdoc/>
+    public int Count => _files.Length;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> Labels { get; }
+
+    /// <inheritdoc/>
+    public int LabelOf(int index)
+    {
+        SourceChecks.Index(index, Count);
+        return _labelIds[index];
+    }
+
+    /// <inheritdoc/>
+    public string NameOf(int index)
+    {
+        SourceChecks.Index(index, Count);
+        return _files[index];
+    }
+
+    /// <inheritdoc/>
+    public DecodedImage Decode(int index) => ImageDecoder.Decode(NameOf(index));
+
+    /// <inheritdoc/>
+    public override string ToString() => $"CSV file '{_csvPath}'";
+
+    private static bool IsHeader(List<string> fields) =>
+        fields.Count == 2
+        && PathHeaders.Contains(fields[0].ToLowerInvariant())
+        && LabelHeaders.Contains(fields[1].ToLowerInvariant());
+
+    /// <summary>RFC 4180 records with the 1-based line each starts on; unquoted fields are trimmed.</summary>
+    internal static List<(int Line, List<string> Fields)> Parse(string text, string name)
+    {
+        var rows = new List<(int, List<string>)>();
+        var fields = new List<string>();
+        var field = new StringBuilder();
+        var line = 1;
+        var rowLine = 1;
+        var quoted = false;
+        var wasQuoted = false;
+        var i = 0;
+
+        void EndField()
+        {
+            fields.Add(wasQuoted ? field.ToString() : field.ToString().Trim());
+            field.Clear();
+            wasQuoted = false;
+        }
+
+        void EndRow()
+        {
+            EndField();
+            if (!(fields.Count == 1 && fields[0].Length == 0))
+            {
+                rows.Add((rowLine, fields));
+            }
+
+            fields = [];
+        }
+
+        while (i < text.Length)
+        {
+            var c = text[i];
+            if (quoted)
+            {
+                if (c == '"')
+                {
+                    if (i + 1 < text.Length && text[i + 1] == '"')
+                    {
+                        field.Append('"');
+                        i += 2;
+                        continue;
+                    }
+
+                    quoted = false;
+                    i++;
+                    continue;
+                }
+
+                if (c == '\n')
+                {
+                    line++;
+                }
+
+                field.Append(c);
+                i++;
+                continue;
+            }
+
+            switch (c)
+            {
+                case '"' when field.ToString().Trim().Length == 0:
+                    field.Clear();
+                    quoted = true;
+                    wasQuoted = true;
+                    break;
+                case '"':
+                    throw new DataException($"{name}({line}): a quote inside an unquoted field; quote the whole field and double the quote.");
+                case ',':
+                    EndField();
+                    break;
+                case '\r':
+                    break;
+                case '\n':
+                    EndRow();
+                    line++;
+                    rowLine = line;
+                    break;
+                default:
+                    if (wasQuoted && !char.IsWhiteSpace(c))
+                    {
+                        throw new DataException($"{name}({line}): text after a closing quote; expected ',' or the end of the line.");
+                    }
+
+                    if (!wasQuoted)
+                    {
+                        field.Append(c);
+                    }
+
+                    break;
+            }
+
+            i++;
+        }
+
+        if (quoted)
+        {
+            throw new DataException($"{name}({rowLine}): a quoted field is not closed.");
+        }
+
+        EndRow();
+        return rows;
+    }
+}

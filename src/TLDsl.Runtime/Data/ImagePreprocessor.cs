@@ -1,0 +1,413 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Runtime.ExceptionServices;
+using System.Threading.Tasks;
+using TLDsl.Runtime.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace TLDsl.Runtime.Data;
+
+/// <summary>Turns images of an <see cref="IImageSource"/> into network input batches: decode (in parallel), augment
+/// (training only), resize the shorter side to the target and centre-crop (bilinear, antialiased), adapt the channel
+/// count, reorder to BGR if the weights want it, normalise.</summary>
+public sealed class ImagePreprocessor
+{
+    private static readonly float[] GrayWeights = [0.2989f, 0.587f, 0.114f];
+
+    private readonly Augmentation[] _augmentations;
+    private readonly float[] _scale;
+    private readonly float[] _shift;
+    private readonly bool _reverseChannels;
+
+    /// <summary>Creates a preprocessor.</summary>
+    /// <param name="size">The network input (height, width).</param>
+    /// <param name="channels">What the network takes: 3 (1-channel images are repeated) or 1 (colour images become
+    /// luminance).</param>
+    /// <param name="normalization">The weights' preprocessing; its <see cref="Normalization.Affine"/> is applied last.</param>
+    /// <param name="augmentations">Training-time augmentations, applied in this order.</param>
+    public ImagePreprocessor((int Height, int Width) size, int channels, Normalization normalization, IReadOnlyList<Augmentation> augmentations)
+    {
+        ArgumentNullException.ThrowIfNull(normalization);
+        ArgumentNullException.ThrowIfNull(augmentations);
+        ArgumentOutOfRangeException.ThrowIfLessThan(size.Height, 1, nameof(size));
+        ArgumentOutOfRangeException.ThrowIfLessThan(size.Width, 1, nameof(size));
+        if (channels is not (1 or 3))
+        {
+            throw new ArgumentOutOfRangeException(nameof(channels), channels, "1 or 3 channels are supported.");
+        }
+
+        foreach (var augmentation in augmentations)
+        {
+            ArgumentNullException.ThrowIfNull(augmentation, nameof(augmentations));
+            augmentation.Validate();
+        }
+
+        Size = size;
+        Channels = channels;
+        Normalization = normalization;
+        _augmentations = [.. augmentations];
+        var (scale, shift, reverse) = normalization.Affine();
+        if (scale.Length != shift.Length || (scale.Length != channels && scale.Length != 1 && channels != 1))
+        {
+            throw new ArgumentException(
+                $"The normalisation has {scale.Length} channel statistics; the network takes {channels} channels.", nameof(normalization));
+        }
+
+        // A 1-channel network with 3-channel statistics: the luminance is a weighted mean of R, G, B, so use the mean statistics.
+        _scale = channels == 1 && scale.Length != 1 ? [scale.Average()] : scale.Length == 1 ? Enumerable.Repeat(scale[0], channels).ToArray() : [.. scale];
+        _shift = channels == 1 && shift.Length != 1 ? [shift.Average()] : shift.Length == 1 ? Enumerable.Repeat(shift[0], channels).ToArray() : [.. shift];
+        _reverseChannels = reverse && channels == 3;
+    }
+
+    /// <summary>The network input (height, width).</summary>
+    public (int Height, int Width) Size { get; }
+
+    /// <summary>The channels of every batch.</summary>
+    public int Channels { get; }
+
+    /// <summary>The normalisation applied last.</summary>
+    public Normalization Normalization { get; }
+
+    /// <summary>The training-time augmentations, in order.</summary>
+    public IReadOnlyList<Augmentation> Augmentations => _augmentations;
+
+    /// <summary>Whether a training batch can differ from an evaluation batch of the same images (then features of a
+    /// frozen prefix cannot be cached across epochs).</summary>
+    public bool HasRandomAugmentation => _augmentations.Any(a => a.IsRandom);
+
+    /// <summary>A float32 tensor <c>[B, Channels, Height, Width]</c>. The same (source, indices, train, seed, epoch) gives a
+    /// bit-identical tensor however many threads decode it; a sample's augmentation depends only on (seed, epoch, its
+    /// index), not on the rest of the batch. Only this batch's images are held in memory.</summary>
+    /// <param name="source">The images.</param>
+    /// <param name="indices">Which images, in batch order.</param>
+    /// <param name="train">Apply the augmentations (evaluation: resize and centre crop only).</param>
+    /// <param name="seed">The run's seed.</param>
+    /// <param name="epoch">The epoch: a new epoch draws new augmentations.</param>
+    /// <exception cref="DataException">An image could not be decoded (the first failing one in batch order is named).</exception>
+    public Tensor Batch(IImageSource source, ReadOnlySpan<int> indices, bool train, int seed, int epoch)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var ids = indices.ToArray();
+        var (height, width) = Size;
+        using var scope = NewDisposeScope();
+        if (ids.Length == 0)
+        {
+            return empty([0, Channels, height, width], ScalarType.Float32).MoveToOuterDisposeScope();
+        }
+
+        var groups = Stack(DecodeAll(source, ids));
+        if (train)
+        {
+            var randoms = ids.Select(id => new Random(SampleSeed.Of(seed, epoch, id))).ToArray();
+            foreach (var augmentation in _augmentations.Where(a => a.IsRandom))
+            {
+                groups = augmentation switch
+                {
+                    RandomResizedCrop crop => ApplyCrop(groups, crop, randoms),
+                    HorizontalFlip flip => groups.Select(g => g with { Images = ApplyFlip(g, flip, randoms) }).ToList(),
+                    Rotation rotation => groups.Select(g => g with { Images = ApplyRotation(g, rotation, randoms) }).ToList(),
+                    ColorJitter jitter => groups.Select(g => g with { Images = ApplyJitter(g, jitter, randoms) }).ToList(),
+                    _ => throw new NotSupportedException($"Unknown augmentation {augmentation.GetType().Name}."),
+                };
+            }
+        }
+
+        using var scale = tensor(_scale).view(1, Channels, 1, 1);
+        using var shift = tensor(_shift).view(1, Channels, 1, 1);
+        Tensor? output = null;
+        foreach (var group in groups)
+        {
+            var ready = ToChannels(ResizeAndCrop(group.Images));
+            if (_reverseChannels)
+            {
+                ready = ready.flip(1);
+            }
+
+            var normalized = torch.addcmul(shift, ready, scale, 1);
+            if (groups.Count == 1)
+            {
+                output = normalized;
+                break;
+            }
+
+            output ??= empty([ids.Length, Channels, height, width], ScalarType.Float32);
+            output.index_copy_(0, tensor(group.Positions.Select(p => (long)p).ToArray()), normalized);
+        }
+
+        return output!.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The label ids of the images, int64 <c>[B]</c>.</summary>
+    /// <param name="source">The images.</param>
+    /// <param name="indices">Which images, in batch order.</param>
+    public static Tensor Labels(IImageSource source, ReadOnlySpan<int> indices)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var labels = new long[indices.Length];
+        for (var i = 0; i < indices.Length; i++)
+        {
+            labels[i] = source.LabelOf(indices[i]);
+        }
+
+        return tensor(labels, ScalarType.Int64);
+    }
+
+    /// <summary>Resizes so that the image covers the target (shorter side to the target, aspect kept; bilinear,
+    /// antialiased), then crops the centre. <c>[N, C, h, w]</c> to <c>[N, C, Height, Width]</c>.</summary>
+    internal Tensor ResizeAndCrop(Tensor batch)
+    {
+        var (height, width) = Size;
+        var h = (int)batch.shape[2];
+        var w = (int)batch.shape[3];
+        if (h == height && w == width)
+        {
+            return batch;
+        }
+
+        int rh, rw;
+        if ((double)height / h >= (double)width / w)
+        {
+            rh = height;
+            rw = Math.Max(width, (int)((double)w * height / h));
+        }
+        else
+        {
+            rw = width;
+            rh = Math.Max(height, (int)((double)h * width / w));
+        }
+
+        var resized = rh == h && rw == w ? batch : Resize(batch, rh, rw);
+        if (rh == height && rw == width)
+        {
+            return resized;
+        }
+
+        var top = (int)Math.Round((rh - height) / 2.0);
+        var left = (int)Math.Round((rw - width) / 2.0);
+        return resized.narrow(2, top, height).narrow(3, left, width);
+    }
+
+    private static Tensor Resize(Tensor batch, int height, int width) =>
+        F.interpolate(batch, [height, width], mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
+
+    private Tensor ToChannels(Tensor batch)
+    {
+        var c = batch.shape[1];
+        if (c == Channels)
+        {
+            return batch;
+        }
+
+        if (c == 1)
+        {
+            return batch.expand(-1, Channels, -1, -1);
+        }
+
+        return (batch * tensor(GrayWeights).view(1, 3, 1, 1)).sum(1, keepdim: true);
+    }
+
+    /// <summary>Same-shaped images of the batch, stacked, with their positions in the batch (ascending).</summary>
+    private sealed record Group(int[] Positions, Tensor Images);
+
+    /// <summary>One tensor per distinct (channels, height, width), in order of first appearance.</summary>
+    private static List<Group> Stack(DecodedImage[] images)
+    {
+        var groups = new List<Group>();
+        foreach (var members in Enumerable.Range(0, images.Length).GroupBy(i => (images[i].Channels, images[i].Height, images[i].Width)))
+        {
+            var (c, h, w) = members.Key;
+            var size = c * h * w;
+            var positions = members.ToArray();
+            var pixels = new float[positions.Length * size];
+            for (var k = 0; k < positions.Length; k++)
+            {
+                images[positions[k]].Pixels.AsSpan(0, size).CopyTo(pixels.AsSpan(k * size));
+            }
+
+            groups.Add(new Group(positions, tensor(pixels, [positions.Length, c, h, w])));
+        }
+
+        return groups;
+    }
+
+    /// <summary>Each sample gets its own crop, resized to the network input; the result is regrouped by channel count.</summary>
+    private List<Group> ApplyCrop(List<Group> groups, RandomResizedCrop crop, Random[] randoms)
+    {
+        var crops = new List<(int Position, Tensor Image)>();
+        foreach (var group in groups)
+        {
+            var h = (int)group.Images.shape[2];
+            var w = (int)group.Images.shape[3];
+            for (var k = 0; k < group.Positions.Length; k++)
+            {
+                var (top, left, ch, cw) = CropBox(h, w, crop, randoms[group.Positions[k]]);
+                var region = group.Images.narrow(0, k, 1).narrow(2, top, ch).narrow(3, left, cw);
+                crops.Add((group.Positions[k], Resize(region, Size.Height, Size.Width)));
+            }
+        }
+
+        return crops
+            .GroupBy(c => c.Image.shape[1])
+            .Select(g => g.OrderBy(c => c.Position).ToArray())
+            .Select(g => new Group(g.Select(c => c.Position).ToArray(), cat(g.Select(c => c.Image).ToArray(), 0)))
+            .ToList();
+    }
+
+    private static Tensor ApplyFlip(Group group, HorizontalFlip flip, Random[] randoms)
+    {
+        var mask = group.Positions.Select(p => randoms[p].NextDouble() < flip.P).ToArray();
+        if (!mask.Contains(true))
+        {
+            return group.Images;
+        }
+
+        var flipped = group.Images.flip(3);
+        return mask.Contains(false) ? where(tensor(mask).view(-1, 1, 1, 1), flipped, group.Images) : flipped;
+    }
+
+    /// <summary>torchvision's RandomResizedCrop.get_params: 10 tries at a random area and log-uniform ratio, then a
+    /// centre crop with the ratio clamped into range.</summary>
+    internal static (int Top, int Left, int Height, int Width) CropBox(int height, int width, RandomResizedCrop crop, Random random)
+    {
+        var area = (double)height * width;
+        var logMin = Math.Log(crop.RatioMin);
+        var logMax = Math.Log(crop.RatioMax);
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            var target = area * Uniform(random, crop.ScaleMin, crop.ScaleMax);
+            var ratio = Math.Exp(Uniform(random, logMin, logMax));
+            var w = (int)Math.Round(Math.Sqrt(target * ratio));
+            var h = (int)Math.Round(Math.Sqrt(target / ratio));
+            if (w > 0 && h > 0 && w <= width && h <= height)
+            {
+                return (random.Next(height - h + 1), random.Next(width - w + 1), h, w);
+            }
+        }
+
+        var inRatio = (double)width / height;
+        int ch, cw;
+        if (inRatio < crop.RatioMin)
+        {
+            cw = width;
+            ch = Math.Max(1, (int)Math.Round(cw / crop.RatioMin));
+        }
+        else if (inRatio > crop.RatioMax)
+        {
+            ch = height;
+            cw = Math.Max(1, (int)Math.Round(ch * crop.RatioMax));
+        }
+        else
+        {
+            cw = width;
+            ch = height;
+        }
+
+        return ((height - ch) / 2, (width - cw) / 2, ch, cw);
+    }
+
+    private static Tensor ApplyRotation(Group group, Rotation rotation, Random[] randoms) =>
+        RotateBatch(group.Images, group.Positions.Select(p => Uniform(randoms[p], -rotation.Degrees, rotation.Degrees)).ToArray());
+
+    /// <summary>Rotates a <c>[C, H, W]</c> image about its centre; positive angles turn counter-clockwise.</summary>
+    internal static Tensor Rotate(Tensor image, double degrees) => RotateBatch(image.unsqueeze(0), [degrees]).squeeze(0);
+
+    /// <summary>Rotates each image of <c>[N, C, H, W]</c> by its own angle (bilinear, zeros outside; one grid_sample).</summary>
+    private static Tensor RotateBatch(Tensor images, double[] degrees)
+    {
+        var h = images.shape[2];
+        var w = images.shape[3];
+        var theta = new float[degrees.Length * 6];
+        for (var i = 0; i < degrees.Length; i++)
+        {
+            // Output pixel -> input pixel in normalised coordinates, corrected for the aspect ratio so that a
+            // non-square image rotates rigidly; positive angles turn counter-clockwise, as torchvision's.
+            var (sin, cos) = Math.SinCos(degrees[i] * Math.PI / 180);
+            theta[(i * 6) + 0] = (float)cos;
+            theta[(i * 6) + 1] = (float)(-sin * h / w);
+            theta[(i * 6) + 3] = (float)(sin * w / h);
+            theta[(i * 6) + 4] = (float)cos;
+        }
+
+        var grid = F.affine_grid(tensor(theta, [degrees.Length, 2, 3]), [degrees.Length, images.shape[1], h, w], align_corners: false);
+        return F.grid_sample(images, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false);
+    }
+
+    /// <summary>Per-sample factors for the whole group, applied as brightness, then contrast, then saturation.</summary>
+    private static Tensor ApplyJitter(Group group, ColorJitter jitter, Random[] randoms)
+    {
+        var n = group.Positions.Length;
+        var factors = new float[3][];
+        for (var j = 0; j < 3; j++)
+        {
+            factors[j] = new float[n];
+        }
+
+        for (var k = 0; k < n; k++)
+        {
+            var random = randoms[group.Positions[k]];
+            factors[0][k] = (float)(Factor(random, jitter.Brightness) ?? 1);
+            factors[1][k] = (float)(Factor(random, jitter.Contrast) ?? 1);
+            factors[2][k] = (float)(Factor(random, jitter.Saturation) ?? 1);
+        }
+
+        var image = group.Images;
+        if (jitter.Brightness > 0)
+        {
+            image = (image * tensor(factors[0]).view(n, 1, 1, 1)).clamp_(0, 1);
+        }
+
+        if (jitter.Contrast > 0)
+        {
+            var c = tensor(factors[1]).view(n, 1, 1, 1);
+            var mean = Gray(image).mean([1, 2, 3], keepdim: true);
+            image = ((image * c) + (mean * (1 - c))).clamp_(0, 1);
+        }
+
+        if (jitter.Saturation > 0 && image.shape[1] == 3)
+        {
+            var s = tensor(factors[2]).view(n, 1, 1, 1);
+            image = ((image * s) + (Gray(image) * (1 - s))).clamp_(0, 1);
+        }
+
+        return image;
+    }
+
+    private static double? Factor(Random random, double amount) =>
+        amount > 0 ? Uniform(random, Math.Max(0, 1 - amount), 1 + amount) : null;
+
+    private static Tensor Gray(Tensor images) =>
+        images.shape[1] == 3 ? (images * tensor(GrayWeights).view(1, 3, 1, 1)).sum(1, keepdim: true) : images;
+
+    private static double Uniform(Random random, double min, double max) => min + (random.NextDouble() * (max - min));
+
+    private static DecodedImage[] DecodeAll(IImageSource source, int[] ids)
+    {
+        var images = new DecodedImage[ids.Length];
+        var errors = new Exception?[ids.Length];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
+        Parallel.For(0, ids.Length, options, i =>
+        {
+            try
+            {
+                images[i] = source.Decode(ids[i]);
+            }
+#pragma warning disable CA1031 // Collected and rethrown below, the first in batch order, so the error is deterministic.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                errors[i] = e;
+            }
+        });
+
+        var first = Array.Find(errors, e => e is not null);
+        if (first is not null)
+        {
+            ExceptionDispatchInfo.Throw(first);
+        }
+
+        return images;
+    }
+}

@@ -1,0 +1,136 @@
+using System;
+using System.IO;
+using System.Linq;
+using TLDsl.Runtime.Data;
+using Xunit;
+
+namespace TLDsl.Runtime.Tests.Data;
+
+public sealed class IdxImageSourceTests : IDisposable
+{
+    internal static readonly string[] Three = ["a", "b", "c"];
+
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    /// <summary>n images of 4x3 whose first pixel is the index, labels i % 3.</summary>
+    internal static (string Images, string Labels) Write(TempDir dir, int n, bool gzip, string prefix = "t", int labelCount = 3)
+    {
+        var pixels = new byte[n * 12];
+        for (var i = 0; i < n; i++)
+        {
+            for (var p = 0; p < 12; p++)
+            {
+                pixels[(i * 12) + p] = (byte)(i + (p * 20));
+            }
+        }
+
+        var suffix = gzip ? ".gz" : string.Empty;
+        var images = dir.File($"{prefix}-images-idx3-ubyte{suffix}");
+        var labels = dir.File($"{prefix}-labels-idx1-ubyte{suffix}");
+        ImageFiles.WriteIdx(images, 0x803, [n, 3, 4], pixels, gzip);
+        ImageFiles.WriteIdx(labels, 0x801, [n], Enumerable.Range(0, n).Select(i => (byte)(i % labelCount)).ToArray(), gzip);
+        return (images, labels);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ReadsGzipAndRaw(bool gzip)
+    {
+        var (images, labels) = Write(_dir, 7, gzip);
+        var source = new IdxImageSource(images, labels, Three);
+        Assert.Equal(7, source.Count);
+        Assert.Equal(Three, source.Labels);
+        Assert.Equal([0, 1, 2, 0, 1, 2, 0], Enumerable.Range(0, 7).Select(source.LabelOf));
+        var image = source.Decode(5);
+        Assert.Equal((1, 3, 4), (image.Channels, image.Height, image.Width));
+        Assert.Equal(5 / 255f, image.Pixels[0]);
+        Assert.Equal((5 + 220) / 255f, image.Pixels[11]);
+        Assert.Equal(Path.GetFileName(images) + "#5", source.NameOf(5));
+    }
+
+    [Fact]
+    public void DetectsGzipByContentNotName()
+    {
+        var (images, labels) = Write(_dir, 4, gzip: true);
+        var renamed = _dir.File("images.raw");
+        File.Move(images, renamed);
+        var source = new IdxImageSource(renamed, labels, Three);
+        Assert.Equal(4, source.Count);
+    }
+
+    [Fact]
+    public void SwappedFilesReportTheMagic()
+    {
+        var (images, labels) = Write(_dir, 4, gzip: true);
+        var e = Assert.Throws<DataException>(() => new IdxImageSource(labels, images, Three));
+        Assert.Contains(labels, e.Message, StringComparison.Ordinal);
+        Assert.Contains("0x00000803", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CountMismatchNamesBothFiles()
+    {
+        var (images, _) = Write(_dir, 5, gzip: false, prefix: "five");
+        var (_, labels) = Write(_dir, 4, gzip: false, prefix: "four");
+        var e = Assert.Throws<DataException>(() => new IdxImageSource(images, labels, Three));
+        Assert.Contains(images, e.Message, StringComparison.Ordinal);
+        Assert.Contains(labels, e.Message, StringComparison.Ordinal);
+        Assert.Contains("5 images", e.Message, StringComparison.Ordinal);
+        Assert.Contains("4 labels", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LabelIdBeyondTheListIsAnError()
+    {
+        var (images, labels) = Write(_dir, 6, gzip: true, labelCount: 5);
+        var e = Assert.Throws<DataException>(() => new IdxImageSource(images, labels, Three));
+        Assert.Contains(labels, e.Message, StringComparison.Ordinal);
+        Assert.Contains("label id 3", e.Message, StringComparison.Ordinal);
+        Assert.Contains("a, b, c", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TruncatedImagesAreAnError()
+    {
+        var (images, labels) = Write(_dir, 6, gzip: false);
+        var bytes = File.ReadAllBytes(images);
+        File.WriteAllBytes(images, bytes[..^5]);
+        var e = Assert.Throws<DataException>(() => new IdxImageSource(images, labels, Three));
+        Assert.Contains("truncated", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CorruptGzipIsAnError()
+    {
+        var (images, labels) = Write(_dir, 6, gzip: true);
+        var bytes = File.ReadAllBytes(images);
+        File.WriteAllBytes(images, bytes[..12]);
+        var e = Assert.Throws<DataException>(() => new IdxImageSource(images, labels, Three));
+        Assert.Contains(images, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MissingFileIsAnError()
+    {
+        var (_, labels) = Write(_dir, 2, gzip: true);
+        var missing = _dir.File("missing.gz");
+        var e = Assert.Throws<DataException>(() => new IdxImageSource(missing, labels, Three));
+        Assert.Contains(missing, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CommittedFashionSampleIsBalanced()
+    {
+        string[] labels = ["tshirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle_boot"];
+        var dir = RepoPaths.Get("samples", "fashion-mnist");
+        var train = new IdxImageSource(Path.Combine(dir, "train-images-idx3-ubyte.gz"), Path.Combine(dir, "train-labels-idx1-ubyte.gz"), labels);
+        var test = new IdxImageSource(Path.Combine(dir, "test-images-idx3-ubyte.gz"), Path.Combine(dir, "test-labels-idx1-ubyte.gz"), labels);
+        Assert.Equal((3000, 28, 28), (train.Count, train.Height, train.Width));
+        Assert.Equal(1000, test.Count);
+        Assert.All(Enumerable.Range(0, 3000).GroupBy(train.LabelOf), g => Assert.Equal(300, g.Count()));
+        Assert.All(Enumerable.Range(0, 1000).GroupBy(test.LabelOf), g => Assert.Equal(100, g.Count()));
+    }
+}

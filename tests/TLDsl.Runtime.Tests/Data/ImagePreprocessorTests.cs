@@ -1,0 +1,270 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using TLDsl.Runtime.Data;
+using TLDsl.Runtime.Models;
+using TorchSharp;
+using Xunit;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace TLDsl.Runtime.Tests.Data;
+
+public sealed class ImagePreprocessorTests(ITestOutputHelper output)
+{
+    private static readonly Normalization Identity = new MeanStdNormalization([0f, 0f, 0f], [1f, 1f, 1f]);
+
+    private static readonly Augmentation[] AllAugmentations =
+        [new RandomResizedCrop(0.5, 1.0), new HorizontalFlip(), new Rotation(15), new ColorJitter(0.3, 0.3, 0.3)];
+
+    private static float[] Values(Tensor t) => t.contiguous().data<float>().ToArray();
+
+    private static MemorySource Rgb(int n, int height, int width) =>
+        new(Enumerable.Range(0, n).Select(i => i % 2).ToArray(), 2, 3, height, width, (i, p) => ((i * 13) + (p * 7 % 97)) % 101 / 100f);
+
+    [Fact]
+    public void EvalBatchShapeAndGrayToThreeChannels()
+    {
+        var source = new MemorySource([0, 1, 0, 1, 1], 2, 1, 28, 28, (i, p) => ((i * 31) + p) % 256 / 255f);
+        var pre = new ImagePreprocessor((112, 112), 3, Identity, []);
+        using var batch = pre.Batch(source, [4, 0, 2], train: false, seed: 0, epoch: 0);
+        Assert.Equal(new long[] { 3, 3, 112, 112 }, batch.shape);
+        Assert.Equal(ScalarType.Float32, batch.dtype);
+        Assert.Equal(Values(batch[.., 0]), Values(batch[.., 1]));
+        Assert.Equal(Values(batch[.., 0]), Values(batch[.., 2]));
+
+        // Upscaling: antialiasing changes nothing, so this is torch's plain bilinear.
+        using var first = tensor(source.Decode(4).Pixels, [1, 1, 28, 28]);
+        using var expected = F.interpolate(first, [112, 112], mode: InterpolationMode.Bilinear, align_corners: false);
+        var diff = Values(batch[0, 0]).Zip(Values(expected), (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(diff < 1e-5, $"max difference {diff}");
+    }
+
+    [Fact]
+    public void ColourToOneChannelUsesLuminance()
+    {
+        var source = new MemorySource([0], 1, 3, 2, 2, (_, p) => p < 4 ? 1f : 0f);
+        var pre = new ImagePreprocessor((2, 2), 1, Identity, []);
+        using var batch = pre.Batch(source, [0], false, 0, 0);
+        Assert.Equal(new long[] { 1, 1, 2, 2 }, batch.shape);
+        Assert.All(Values(batch), v => Assert.Equal(0.2989f, v, 4));
+    }
+
+    [Fact]
+    public void ImageNetNormalisationOfAKnownPixel()
+    {
+        float[] rgb = [0.2f, 0.5f, 0.8f];
+        var source = new MemorySource([0], 1, 3, 8, 8, (_, p) => rgb[p / 64]);
+        var pre = new ImagePreprocessor((8, 8), 3, Normalization.ImageNet, []);
+        using var batch = pre.Batch(source, [0], false, 0, 0);
+        Assert.Equal((0.2f - 0.485f) / 0.229f, batch[0, 0, 3, 3].item<float>(), 5);
+        Assert.Equal((0.5f - 0.456f) / 0.224f, batch[0, 1, 3, 3].item<float>(), 5);
+        Assert.Equal((0.8f - 0.406f) / 0.225f, batch[0, 2, 3, 3].item<float>(), 5);
+    }
+
+    [Fact]
+    public void BgrMeanNormalisationReversesChannels()
+    {
+        float[] rgb = [0.2f, 0.5f, 0.8f];
+        var source = new MemorySource([0], 1, 3, 8, 8, (_, p) => rgb[p / 64]);
+        var pre = new ImagePreprocessor((8, 8), 3, new BgrMeanNormalization([103.06f, 115.90f, 123.15f]), []);
+        using var batch = pre.Batch(source, [0], false, 0, 0);
+        Assert.Equal((0.8f * 255) - 103.06f, batch[0, 0, 5, 2].item<float>(), 3);
+        Assert.Equal((0.5f * 255) - 115.90f, batch[0, 1, 5, 2].item<float>(), 3);
+        Assert.Equal((0.2f * 255) - 123.15f, batch[0, 2, 5, 2].item<float>(), 3);
+    }
+
+    [Fact]
+    public void ResizesTheShorterSideThenCropsTheCentre()
+    {
+        var source = Rgb(1, 20, 40);
+        var pre = new ImagePreprocessor((10, 10), 3, Identity, []);
+        using var batch = pre.Batch(source, [0], false, 0, 0);
+        using var image = tensor(source.Decode(0).Pixels, [1, 3, 20, 40]);
+        using var resized = F.interpolate(image, [10, 20], mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
+        using var crop = resized[.., .., .., 5..15];
+        Assert.Equal(Values(crop), Values(batch));
+    }
+
+    [Fact]
+    public void AntialiasedDownscaleDiffersFromNearest()
+    {
+        // A 1-pixel checkerboard: nearest keeps only black or only white pixels; an antialiased filter averages to grey.
+        var source = new MemorySource([0], 1, 1, 64, 64, (_, p) => ((p / 64) + (p % 64)) % 2);
+        var pre = new ImagePreprocessor((16, 16), 1, Identity, []);
+        using var batch = pre.Batch(source, [0], false, 0, 0);
+        using var image = tensor(source.Decode(0).Pixels, [1, 1, 64, 64]);
+        using var nearest = F.interpolate(image, [16, 16], mode: InterpolationMode.Nearest);
+        var smooth = Values(batch);
+        var hard = Values(nearest);
+        Assert.All(smooth, v => Assert.InRange(v, 0.4f, 0.6f));
+        Assert.All(hard, v => Assert.True(v is 0f or 1f));
+        Assert.True(smooth.Zip(hard, (a, b) => Math.Abs(a - b)).Average() > 0.4);
+    }
+
+    [Fact]
+    public void SameSeedGivesTheSameBatchWhateverTheBatchComposition()
+    {
+        var source = Rgb(24, 30, 26);
+        var pre = new ImagePreprocessor((16, 16), 3, Normalization.ImageNet, AllAugmentations);
+        int[] indices = [.. Enumerable.Range(0, 24)];
+        using var a = pre.Batch(source, indices, train: true, seed: 5, epoch: 2);
+        using var b = pre.Batch(source, indices, train: true, seed: 5, epoch: 2);
+        Assert.Equal(Values(a), Values(b));
+
+        using var reversed = pre.Batch(source, [.. indices.Reverse()], train: true, seed: 5, epoch: 2);
+        using var back = reversed.flip(0);
+        Assert.Equal(Values(a), Values(back));
+
+        using var pair = pre.Batch(source, [17, 3], train: true, seed: 5, epoch: 2);
+        Assert.Equal(Values(a[17]), Values(pair[0]));
+        Assert.Equal(Values(a[3]), Values(pair[1]));
+    }
+
+    [Fact]
+    public void AnotherEpochOrSeedDrawsOtherAugmentations()
+    {
+        var source = Rgb(8, 30, 26);
+        var pre = new ImagePreprocessor((16, 16), 3, Identity, AllAugmentations);
+        Assert.True(pre.HasRandomAugmentation);
+        int[] indices = [.. Enumerable.Range(0, 8)];
+        using var a = pre.Batch(source, indices, true, 5, 0);
+        using var b = pre.Batch(source, indices, true, 5, 1);
+        using var c = pre.Batch(source, indices, true, 6, 0);
+        Assert.NotEqual(Values(a), Values(b));
+        Assert.NotEqual(Values(a), Values(c));
+        for (var i = 0; i < 8; i++)
+        {
+            Assert.NotEqual(Values(a[i]), Values(b[i]));
+        }
+
+        // Without normalisation the jittered pixels stay in [0, 1].
+        Assert.All(Values(a), v => Assert.InRange(v, 0f, 1f));
+    }
+
+    [Fact]
+    public void EvaluationIgnoresAugmentationsSeedAndEpoch()
+    {
+        var source = Rgb(4, 30, 26);
+        var plain = new ImagePreprocessor((16, 16), 3, Identity, []);
+        var augmented = new ImagePreprocessor((16, 16), 3, Identity, AllAugmentations);
+        using var a = plain.Batch(source, [0, 1, 2, 3], false, 1, 1);
+        using var b = augmented.Batch(source, [0, 1, 2, 3], false, 9, 4);
+        Assert.Equal(Values(a), Values(b));
+    }
+
+    [Fact]
+    public void FlipWithCertaintyMirrors()
+    {
+        var source = Rgb(3, 12, 12);
+        var flip = new ImagePreprocessor((12, 12), 3, Identity, [new HorizontalFlip(1.0)]);
+        using var flipped = flip.Batch(source, [0, 1, 2], true, 0, 0);
+        using var plain = flip.Batch(source, [0, 1, 2], false, 0, 0);
+        using var mirrored = plain.flip(3);
+        Assert.Equal(Values(mirrored), Values(flipped));
+        Assert.False(new ImagePreprocessor((12, 12), 3, Identity, [new HorizontalFlip(0), new Rotation(0), new ColorJitter(0, 0, 0)]).HasRandomAugmentation);
+    }
+
+    [Fact]
+    public void FullAreaSquareCropIsThePlainResize()
+    {
+        var source = Rgb(2, 40, 40);
+        var pre = new ImagePreprocessor((16, 16), 3, Identity, [new RandomResizedCrop(1, 1, 1, 1)]);
+        using var train = pre.Batch(source, [0, 1], true, 3, 0);
+        using var eval = pre.Batch(source, [0, 1], false, 3, 0);
+        Assert.Equal(Values(eval), Values(train));
+    }
+
+    [Fact]
+    public void CropBoxFollowsTorchvisionBounds()
+    {
+        var crop = new RandomResizedCrop(0.08, 1.0);
+        var random = new Random(1);
+        for (var i = 0; i < 500; i++)
+        {
+            var (top, left, h, w) = ImagePreprocessor.CropBox(30, 50, crop, random);
+            Assert.InRange(h, 1, 30);
+            Assert.InRange(w, 1, 50);
+            Assert.InRange(top, 0, 30 - h);
+            Assert.InRange(left, 0, 50 - w);
+            var area = (double)h * w / 1500;
+            Assert.InRange(area, 0.06, 1.0);
+        }
+    }
+
+    [Fact]
+    public void RotationBy90DegreesTurnsCounterClockwise()
+    {
+        var image = tensor(Enumerable.Range(0, 2 * 6 * 6).Select(i => (float)i).ToArray(), [2, 6, 6]);
+        using var rotated = ImagePreprocessor.Rotate(image, 90);
+        using var expected = image.rot90(1, (1, 2));
+        var diff = Values(rotated).Zip(Values(expected), (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(diff < 1e-3, $"max difference {diff}");
+        using var half = ImagePreprocessor.Rotate(image, 180);
+        using var both = image.flip(1, 2);
+        Assert.True(Values(half).Zip(Values(both), (a, b) => Math.Abs(a - b)).Max() < 1e-3);
+    }
+
+    [Fact]
+    public void MixedSizesAndChannelsInOneBatch()
+    {
+        using var dir = new TempDir();
+        FolderImageSourceTests.Png(dir.File("d", "a", "1.png"), 200, size: 10, channels: 1);
+        FolderImageSourceTests.Png(dir.File("d", "a", "2.png"), 100, size: 30, channels: 3);
+        FolderImageSourceTests.Png(dir.File("d", "b", "3.png"), 50, size: 8, channels: 4);
+        var source = new FolderImageSource(Path.Combine(dir.Path, "d"), null);
+        var pre = new ImagePreprocessor((8, 8), 3, Identity, []);
+        using var batch = pre.Batch(source, [0, 1, 2], false, 0, 0);
+        Assert.Equal(new long[] { 3, 3, 8, 8 }, batch.shape);
+        Assert.Equal(200 / 255f, batch[0, 2, 4, 4].item<float>(), 5);
+        Assert.Equal(100 / 255f, batch[1, 0, 4, 4].item<float>(), 5);
+        Assert.Equal(50 / 255f, batch[2, 1, 0, 0].item<float>(), 5);
+        using var labels = ImagePreprocessor.Labels(source, [2, 0, 1]);
+        Assert.Equal(ScalarType.Int64, labels.dtype);
+        Assert.Equal(new long[] { 1, 0, 0 }, labels.data<long>().ToArray());
+    }
+
+    [Fact]
+    public void InvalidSettingsAreRejected()
+    {
+        Assert.Throws<ArgumentException>(() => new ImagePreprocessor((8, 8), 3, Identity, [new RandomResizedCrop(0, 1)]));
+        Assert.Throws<ArgumentException>(() => new ImagePreprocessor((8, 8), 3, Identity, [new HorizontalFlip(1.5)]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ImagePreprocessor((8, 8), 2, Identity, []));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ImagePreprocessor((0, 8), 3, Identity, []));
+    }
+
+    [Fact]
+    public void FashionBatchTiming()
+    {
+        string[] labels = ["tshirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle_boot"];
+        var dir = RepoPaths.Get("samples", "fashion-mnist");
+        var source = new IdxImageSource(Path.Combine(dir, "train-images-idx3-ubyte.gz"), Path.Combine(dir, "train-labels-idx1-ubyte.gz"), labels);
+        var eval = new ImagePreprocessor((112, 112), 3, Normalization.ImageNet, []);
+        var train = new ImagePreprocessor((112, 112), 3, Normalization.ImageNet, [new RandomResizedCrop(0.7, 1.0), new HorizontalFlip()]);
+        var heavy = new ImagePreprocessor((112, 112), 3, Normalization.ImageNet, AllAugmentations);
+        int[] indices = [.. Enumerable.Range(0, 64).Select(i => i * 41)];
+
+        double Median(ImagePreprocessor pre, bool isTrain)
+        {
+            var times = new double[15];
+            for (var r = 0; r < times.Length; r++)
+            {
+                var watch = Stopwatch.StartNew();
+                using var batch = pre.Batch(source, indices, isTrain, 1, r);
+                times[r] = watch.Elapsed.TotalMilliseconds;
+            }
+
+            Array.Sort(times);
+            return times[times.Length / 2];
+        }
+
+        Median(eval, false);
+        var e = Median(eval, false);
+        var t = Median(train, true);
+        var h = Median(heavy, true);
+        output.WriteLine($"64 x 28x28 -> 3x112x112 on {Environment.ProcessorCount} cores: eval {e:F1} ms, crop+flip {t:F1} ms, crop+flip+rotation+jitter {h:F1} ms (median of 15)");
+        Assert.True(e < 1000 && t < 1000 && h < 2000, "preprocessing is far slower than expected");
+    }
+}
