@@ -114,6 +114,35 @@ public sealed class ImageDecoderTests : IDisposable
     }
 
     [Fact]
+    public void ParallelDecodingEqualsSequentialDecoding()
+    {
+        for (var i = 0; i < 24; i++)
+        {
+            var pixels = Pattern(16 + i, 12, 3).Select(b => (byte)(b ^ i)).ToArray();
+            if (i % 2 == 0)
+            {
+                ImageFiles.WritePng(_dir.File("p", i % 3 == 0 ? "x" : "y", $"{i:D2}.png"), pixels, 16 + i, 12, 3);
+            }
+            else
+            {
+                ImageFiles.WriteJpeg(_dir.File("p", i % 3 == 0 ? "x" : "y", $"{i:D2}.jpg"), pixels, 16 + i, 12, 3);
+            }
+        }
+
+        var source = new FolderImageSource(Path.Combine(_dir.Path, "p"), null);
+        var sequential = Enumerable.Range(0, source.Count).Select(source.Decode).ToArray();
+        for (var round = 0; round < 5; round++)
+        {
+            var parallel = new DecodedImage[source.Count];
+            System.Threading.Tasks.Parallel.For(0, source.Count, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = 8 }, i => parallel[i] = source.Decode(i));
+            for (var i = 0; i < source.Count; i++)
+            {
+                Assert.Equal(sequential[i].Pixels, parallel[i].Pixels);
+            }
+        }
+    }
+
+    [Fact]
     public void CommittedPhotoDecodesAsRgb()
     {
         var path = FixturePaths.Get("images", "chelsea.png");

@@ -260,11 +260,25 @@ public sealed class ImagePreprocessorTests(ITestOutputHelper output)
             return times[times.Length / 2];
         }
 
-        Median(eval, false);
-        var e = Median(eval, false);
-        var t = Median(train, true);
-        var h = Median(heavy, true);
-        output.WriteLine($"64 x 28x28 -> 3x112x112 on {Environment.ProcessorCount} cores: eval {e:F1} ms, crop+flip {t:F1} ms, crop+flip+rotation+jitter {h:F1} ms (median of 15)");
-        Assert.True(e < 1000 && t < 1000 && h < 2000, "preprocessing is far slower than expected");
+        var threads = get_num_threads();
+        try
+        {
+            foreach (var n in new[] { threads, 1 }.Distinct())
+            {
+                set_num_threads(n);
+                Median(eval, false);
+                var e = Median(eval, false);
+                var t = Median(train, true);
+                var h = Median(heavy, true);
+                output.WriteLine(
+                    $"64 x 28x28 -> 3x112x112, {Environment.ProcessorCount} cores, {n} torch thread(s): eval {e:F1} ms, crop+flip {t:F1} ms, " +
+                    $"crop+flip+rotation+jitter {h:F1} ms (median of 15)");
+                Assert.True(e < 1000 && t < 1000 && h < 2000, "preprocessing is far slower than expected");
+            }
+        }
+        finally
+        {
+            set_num_threads(threads);
+        }
     }
 }
