@@ -103,6 +103,36 @@ public class AttributePipelineTests
     }
 
     [Fact]
+    public void The_reference_documentation_example_is_valid()
+    {
+        // Mirrors the C# example in docs/pipeline-reference.md, "Attributes".
+        var input = new AttributePipelineInput(
+            "FashionPipeline",
+            "t-class",
+            EquatableArray.Of(
+                At("TransferPipeline", "a1", AttributeValue.Of("Fashion")),
+                At("BaseModel", "a2", AttributeValue.Of("resnet18_imagenet")).With("Weights", AttributeValue.Of("imagenet")),
+                At("Input", "a3", AttributeValue.Of(112), AttributeValue.Of(112)).With("Channels", AttributeValue.Of(1)),
+                At("Labels", "a4", AttributeValue.Type("global::FashionLabel")),
+                At("Dropout", "a5", AttributeValue.Of(1), AttributeValue.Of(0.2)),
+                At("LinearLabels", "a6", AttributeValue.Of(2)),
+                At("Freeze", "a7").With("Backbone", AttributeValue.Of(true)),
+                At("DataIdx", "a8", AttributeValue.Of("data/train-images-idx3-ubyte.gz"), AttributeValue.Of("data/train-labels-idx1-ubyte.gz")).With("Split", AttributeValue.Of(0.1)),
+                new AttributeOccurrence("Train", EquatableArray.Of(
+                    new AttributeArgument("Batch", AttributeValue.Of(64), "a9"),
+                    new AttributeArgument("Optimizer", AttributeValue.Of("adamw"), "a9"),
+                    new AttributeArgument("Lr", AttributeValue.Of(1e-3), "a9")), "a9"),
+                At("Phase", "a10", AttributeValue.Of(1), AttributeValue.Of(3)).With("Name", AttributeValue.Of("head")).With("Schedule", AttributeValue.Of("one_cycle")),
+                At("Phase", "a11", AttributeValue.Of(2), AttributeValue.Of(2)).With("Unfreeze", AttributeValue.Of("layer4")).With("Lr", AttributeValue.Of(1e-4))),
+            EquatableArray.Of("TShirt", "Trouser", "Pullover"),
+            "src/App/FashionPipeline.cs");
+        var result = AttributePipelineReader.Read(input);
+        Assert.True(result.Spec is not null && result.Diagnostics.Count == 0, Parse.Format(result));
+        Assert.Equal(ScheduleKind.OneCycle, result.Spec!.Train.Phases[0].Schedule.Kind);
+        Assert.Equal(3, ((LinearLayerSpec)result.Spec.Head[1]).OutFeatures);
+    }
+
+    [Fact]
     public void Input_is_value_equatable()
     {
         Assert.Equal(Input(), Input());
