@@ -39,7 +39,7 @@ public static class OnnxModelFile
         byte[] bytes;
         using (var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read))
         {
-            // The length was checked above; read at most one byte more than the limit in case the file grew.
+            // Checked again on the open stream, in case the file was replaced between the two looks.
             if (stream.Length > options.MaxFileBytes)
             {
                 throw new OnnxFormatException(fullPath, "the file grew beyond the size limit while being opened");

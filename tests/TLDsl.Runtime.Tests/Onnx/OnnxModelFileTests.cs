@@ -211,4 +211,64 @@ public sealed class OnnxModelFileTests : IDisposable
         var ex = Assert.Throws<OnnxFormatException>(() => OnnxModelFile.Read(path));
         Assert.Contains(path, ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void MutatedModelsFailOnlyWithOnnxFormatException()
+    {
+        var raw = OnnxTestFiles.Tensor("raw", DataType.Float, 2, 3);
+        raw.RawData = ByteString.CopyFrom(new byte[24]);
+        var typed = OnnxTestFiles.Tensor("typed", DataType.Int64, 3);
+        typed.Int64Data.Add([1, 2, 3]);
+        var external = OnnxTestFiles.Tensor("external", DataType.Float, 4);
+        external.DataLocation = TensorProto.Types.DataLocation.External;
+        external.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = "w.bin" });
+        var model = OnnxTestFiles.Model(raw, typed, external);
+        var constant = new NodeProto { Name = "c", OpType = "Constant" };
+        constant.Output.Add("c");
+        constant.Attribute.Add(new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = raw.Clone() });
+        model.Graph.Node.Add(constant);
+        var original = model.ToByteArray();
+        var path = Path.Combine(_files.Directory, "fuzz.onnx");
+        var random = new Random(12345);
+        int parsed = 0, rejected = 0;
+        for (var i = 0; i < 3000; i++)
+        {
+            var bytes = (byte[])original.Clone();
+            var edits = random.Next(1, 4);
+            for (var e = 0; e < edits; e++)
+            {
+                bytes[random.Next(bytes.Length)] = (byte)random.Next(256);
+            }
+
+            if (random.Next(4) == 0)
+            {
+                bytes = bytes[..random.Next(1, bytes.Length)];
+            }
+
+            try
+            {
+                var result = OnnxModelFile.Parse(bytes, path);
+                foreach (var name in result.InitializerNames.Where(n => n != "external"))
+                {
+                    try
+                    {
+                        using var tensor = result.ReadInitializer(name);
+                    }
+                    catch (OnnxFormatException)
+                    {
+                        // e.g. a mutated element type TorchSharp cannot hold
+                    }
+                }
+
+                parsed++;
+            }
+            catch (OnnxFormatException ex)
+            {
+                Assert.StartsWith(path + ":", ex.Message, StringComparison.Ordinal);
+                rejected++;
+            }
+        }
+
+        Assert.True(parsed > 0 && rejected > 0, $"parsed {parsed}, rejected {rejected}");
+    }
 }
