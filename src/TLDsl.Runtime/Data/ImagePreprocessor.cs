@@ -98,10 +98,62 @@ public sealed class ImagePreprocessor
             return empty([0, Channels, height, width], ScalarType.Float32).MoveToOuterDisposeScope();
         }
 
-        var groups = Stack(DecodeAll(source, ids));
-        if (train)
+        // Decode a few images at a time (in parallel) and reduce what has been decoded to network-input size whenever
+        // the decoded floats reach the budget: small images (Fashion-MNIST) go through in one set of batched tensor
+        // operations, large photos never pile up. Each sample's result does not depend on the chunking.
+        var randoms = train && HasRandomAugmentation ? ids.Select(id => new Random(SampleSeed.Of(seed, epoch, id))).ToArray() : null;
+        var window = Math.Max(1, Environment.ProcessorCount);
+        var pending = new List<(int Position, DecodedImage Image)>();
+        long pendingFloats = 0;
+        Tensor? output = null;
+        for (var start = 0; start < ids.Length; start += window)
         {
-            var randoms = ids.Select(id => new Random(SampleSeed.Of(seed, epoch, id))).ToArray();
+            var decoded = DecodeAll(source, ids.AsSpan(start, Math.Min(window, ids.Length - start)).ToArray());
+            for (var k = 0; k < decoded.Length; k++)
+            {
+                pending.Add((start + k, decoded[k]));
+                pendingFloats += decoded[k].Pixels.Length;
+            }
+
+            if (pendingFloats < DecodedBudget && start + window < ids.Length)
+            {
+                continue;
+            }
+
+            using (var chunk = NewDisposeScope())
+            {
+                var parts = Preprocess(pending, randoms);
+                if (parts.Count == 1 && parts[0].Positions.Length == ids.Length)
+                {
+                    output = parts[0].Images.MoveToOuterDisposeScope();
+                }
+                else
+                {
+                    output ??= empty([ids.Length, Channels, height, width], ScalarType.Float32).MoveToOuterDisposeScope();
+                    foreach (var part in parts)
+                    {
+                        output.index_copy_(0, tensor(part.Positions.Select(p => (long)p).ToArray()), part.Images);
+                    }
+                }
+            }
+
+            pending.Clear();
+            pendingFloats = 0;
+        }
+
+        return output!.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>How many decoded floats a batch holds before reducing them to network-input size (default 64 Mi floats,
+    /// 256 MB). Settable for tests.</summary>
+    internal static long DecodedBudget { get; set; } = 64L << 20;
+
+    /// <summary>Augments (when <paramref name="randoms"/> is given), resizes, crops, adapts channels and normalises.</summary>
+    private List<Group> Preprocess(List<(int Position, DecodedImage Image)> images, Random[]? randoms)
+    {
+        var groups = Stack(images);
+        if (randoms is not null)
+        {
             foreach (var augmentation in _augmentations.Where(a => a.IsRandom))
             {
                 groups = augmentation switch
@@ -115,9 +167,9 @@ public sealed class ImagePreprocessor
             }
         }
 
-        using var scale = tensor(_scale).view(1, Channels, 1, 1);
-        using var shift = tensor(_shift).view(1, Channels, 1, 1);
-        Tensor? output = null;
+        var scale = tensor(_scale).view(1, Channels, 1, 1);
+        var shift = tensor(_shift).view(1, Channels, 1, 1);
+        var result = new List<Group>();
         foreach (var group in groups)
         {
             var ready = ToChannels(ResizeAndCrop(group.Images));
@@ -126,18 +178,10 @@ public sealed class ImagePreprocessor
                 ready = ready.flip(1);
             }
 
-            var normalized = torch.addcmul(shift, ready, scale, 1);
-            if (groups.Count == 1)
-            {
-                output = normalized;
-                break;
-            }
-
-            output ??= empty([ids.Length, Channels, height, width], ScalarType.Float32);
-            output.index_copy_(0, tensor(group.Positions.Select(p => (long)p).ToArray()), normalized);
+            result.Add(group with { Images = addcmul(shift, ready, scale, 1) });
         }
 
-        return output!.MoveToOuterDisposeScope();
+        return result;
     }
 
     /// <summary>The label ids of the images, int64 <c>[B]</c>.</summary>
@@ -213,21 +257,21 @@ public sealed class ImagePreprocessor
     private sealed record Group(int[] Positions, Tensor Images);
 
     /// <summary>One tensor per distinct (channels, height, width), in order of first appearance.</summary>
-    private static List<Group> Stack(DecodedImage[] images)
+    private static List<Group> Stack(List<(int Position, DecodedImage Image)> images)
     {
         var groups = new List<Group>();
-        foreach (var members in Enumerable.Range(0, images.Length).GroupBy(i => (images[i].Channels, images[i].Height, images[i].Width)))
+        foreach (var members in images.GroupBy(x => (x.Image.Channels, x.Image.Height, x.Image.Width)))
         {
             var (c, h, w) = members.Key;
             var size = c * h * w;
-            var positions = members.ToArray();
-            var pixels = new float[positions.Length * size];
-            for (var k = 0; k < positions.Length; k++)
+            var list = members.ToArray();
+            var pixels = new float[list.Length * size];
+            for (var k = 0; k < list.Length; k++)
             {
-                images[positions[k]].Pixels.AsSpan(0, size).CopyTo(pixels.AsSpan(k * size));
+                list[k].Image.Pixels.AsSpan(0, size).CopyTo(pixels.AsSpan(k * size));
             }
 
-            groups.Add(new Group(positions, tensor(pixels, [positions.Length, c, h, w])));
+            groups.Add(new Group([.. list.Select(x => x.Position)], tensor(pixels, [list.Length, c, h, w])));
         }
 
         return groups;

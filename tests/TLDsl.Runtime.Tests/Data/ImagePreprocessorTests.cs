@@ -124,6 +124,29 @@ public sealed class ImagePreprocessorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void DecodingInSmallChunksGivesTheSameBatch()
+    {
+        var source = Rgb(20, 30, 26);
+        var pre = new ImagePreprocessor((16, 16), 3, Normalization.ImageNet, AllAugmentations);
+        int[] indices = [.. Enumerable.Range(0, 20).Reverse()];
+        using var whole = pre.Batch(source, indices, true, 4, 1);
+        using var wholeEval = pre.Batch(source, indices, false, 4, 1);
+        var budget = ImagePreprocessor.DecodedBudget;
+        try
+        {
+            ImagePreprocessor.DecodedBudget = 1;
+            using var chunked = pre.Batch(source, indices, true, 4, 1);
+            using var chunkedEval = pre.Batch(source, indices, false, 4, 1);
+            Assert.Equal(Values(whole), Values(chunked));
+            Assert.Equal(Values(wholeEval), Values(chunkedEval));
+        }
+        finally
+        {
+            ImagePreprocessor.DecodedBudget = budget;
+        }
+    }
+
+    [Fact]
     public void AnotherEpochOrSeedDrawsOtherAugmentations()
     {
         var source = Rgb(8, 30, 26);
