@@ -1,0 +1,218 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TLDsl.Runtime.Data;
+using TLDsl.Runtime.Models;
+using TLDsl.Runtime.Surgery;
+using TLDsl.Runtime.Training;
+using TLDsl.Spec.Catalogue;
+using TLDsl.Spec.Model;
+using RuntimeCheckpointKeep = TLDsl.Runtime.Training.CheckpointKeep;
+using RuntimeHeadKind = TLDsl.Runtime.Surgery.HeadLayerKind;
+using RuntimeOptimizerKind = TLDsl.Runtime.Training.OptimizerKind;
+using SpecHeadKind = TLDsl.Spec.Model.HeadLayerKind;
+
+namespace TLDsl.Runtime.Pipelines;
+
+/// <summary>Turns a validated pipeline into the runtime's plans: the model surgery, the data and the training.</summary>
+public static class PipelineInterpreter
+{
+    /// <summary>The base architecture a pipeline names.</summary>
+    /// <exception cref="PipelineException">An ONNX base model (not supported by this runtime yet) or an unknown name.</exception>
+    public static BaseArchitecture Architecture(PipelineSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Base.Source != BaseModelSource.Catalogue || spec.Base.Model is null)
+        {
+            throw new PipelineException($"pipeline '{spec.Name}': ONNX base models are not supported by this runtime yet; use a catalogue model.");
+        }
+        return ModelZoo.TryGet(spec.Base.Model, out var architecture) && architecture is not null
+            ? architecture
+            : throw new PipelineException($"pipeline '{spec.Name}': base model '{spec.Base.Model}' is not in the runtime's model zoo.");
+    }
+
+    /// <summary>The class names, in label order: the pipeline's list, or the training data's folders.</summary>
+    public static IReadOnlyList<string> Labels(PipelineFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var spec = file.Spec;
+        if (!spec.Labels.FromData)
+        {
+            return spec.Labels.Items.Select(l => l.Name).ToArray();
+        }
+        if (spec.Data is null)
+        {
+            throw new PipelineException($"{file.Path}: labels: from_data needs a data section.");
+        }
+        return OpenSource(file, spec.Data.Train, null).Labels;
+    }
+
+    /// <summary>The model surgery: base, weights, drop or cut, head, freeze rules.</summary>
+    public static TransferModelPlan ModelPlan(PipelineFile file, IReadOnlyList<string> labels)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(labels);
+        var spec = file.Spec;
+        var architecture = Architecture(spec);
+        BaseModelInfo? catalogue = ModelCatalogue.Default.TryGet(architecture.Name, out var info) ? info : null;
+        WeightsSource weights = spec.Base.WeightsKind switch
+        {
+            WeightsKind.Named => new NamedWeightsSource(spec.Base.Weights!),
+            WeightsKind.File => new FileWeightsSource(file.Resolve(spec.Base.Weights!), spec.Base.Sha256),
+            _ => WeightsSource.None,
+        };
+        var head = spec.Head.Select(layer => HeadLayer(layer, labels.Count)).ToArray();
+        var freeze = spec.Freeze.Select(rule => ModuleMatchers.Freeze(rule, catalogue)).ToArray();
+        return new TransferModelPlan(architecture, weights, spec.Base.Drop.ToArray(), spec.Base.CutAt, head, freeze,
+            (spec.Input.Height, spec.Input.Width));
+    }
+
+    /// <summary>The preprocessing the model needs: size, channels and the normalisation bound to its weights.</summary>
+    public static ImagePreprocessor Preprocessor(PipelineSpec spec, bool withAugmentation)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var architecture = Architecture(spec);
+        var normalization = Normalization(spec, architecture);
+        var augment = withAugmentation && spec.Data is not null
+            ? spec.Data.Augment.Select(Augmentation).ToArray()
+            : [];
+        return new ImagePreprocessor((spec.Input.Height, spec.Input.Width), 3, normalization, augment);
+    }
+
+    /// <summary>The training, validation and test samples.</summary>
+    /// <exception cref="TLDsl.Runtime.Data.DataException">A missing or malformed source, or an empty split.</exception>
+    public static DataPlan DataPlan(PipelineFile file, IReadOnlyList<string> labels)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var spec = file.Spec;
+        var data = spec.Data ?? throw new PipelineException($"{file.Path}: the pipeline has no data section to train on.");
+        var train = OpenSource(file, data.Train, labels);
+        int seed = spec.Train.Seed;
+        int[] trainIndices = DataSplits.All(train);
+        if (data.LimitPerClass is int limit)
+        {
+            trainIndices = DataSplits.LimitPerClass(train, trainIndices, limit, seed);
+        }
+        IImageSource valid = train;
+        int[] validIndices = [];
+        if (data.Valid is not null)
+        {
+            valid = OpenSource(file, data.Valid, labels);
+            validIndices = DataSplits.All(valid);
+        }
+        else if (data.ValidSplit is not null)
+        {
+            (trainIndices, validIndices) = DataSplits.Split(train, trainIndices, data.ValidSplit.Fraction, data.ValidSplit.Seed);
+        }
+        if (trainIndices.Length == 0)
+        {
+            throw new DataException($"{train}: the training split is empty.");
+        }
+        if (data.ValidSplit is not null && validIndices.Length == 0)
+        {
+            throw new DataException($"{train}: the validation split ({data.ValidSplit.Fraction:0.###} of {trainIndices.Length} samples) is empty; use a larger fraction or more data.");
+        }
+        var plan = new DataPlan(train, trainIndices, valid, validIndices, Preprocessor(spec, withAugmentation: true));
+        if (data.Test is not null)
+        {
+            var test = OpenSource(file, data.Test, labels);
+            plan = plan with { Test = test, TestIndices = DataSplits.All(test) };
+        }
+        return plan;
+    }
+
+    /// <summary>The optimizer, loss, phases, early stopping and checkpoint policy.</summary>
+    public static TrainingPlan TrainingPlan(PipelineSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var t = spec.Train;
+        var optimizer = new OptimizerPlan(t.Optimizer.Kind switch
+        {
+            Spec.Model.OptimizerKind.Sgd => RuntimeOptimizerKind.Sgd,
+            Spec.Model.OptimizerKind.Adam => RuntimeOptimizerKind.Adam,
+            _ => RuntimeOptimizerKind.AdamW,
+        }, t.Optimizer.Lr, t.Optimizer.WeightDecay, t.Optimizer.Momentum, t.Optimizer.Nesterov, t.Optimizer.Beta1, t.Optimizer.Beta2);
+        var phases = t.Phases.Select(p => Phase(p, t.Optimizer.Lr)).ToArray();
+        EarlyStoppingPlan? early = t.EarlyStopping is { } es
+            ? new EarlyStoppingPlan(es.Metric, es.Mode == MetricMode.Max, es.Patience, es.MinDelta)
+            : null;
+        var keep = t.Checkpoint.Keep switch
+        {
+            Spec.Model.CheckpointKeep.Last => RuntimeCheckpointKeep.Last,
+            Spec.Model.CheckpointKeep.All => RuntimeCheckpointKeep.All,
+            _ => RuntimeCheckpointKeep.Best,
+        };
+        return new TrainingPlan(t.Seed, t.Batch, t.Accumulate, optimizer, t.Loss.LabelSmoothing,
+            t.Loss.ClassWeights.Count > 0 ? t.Loss.ClassWeights.Select(w => (float)w).ToArray() : null,
+            t.ClipGradNorm, phases, early, new CheckpointPlan(keep, t.Checkpoint.Every ?? 1));
+    }
+
+    private static PhasePlan Phase(PhaseSpec phase, double optimizerLr)
+    {
+        double baseLr = phase.Lr ?? optimizerLr;
+        var s = phase.Schedule;
+        SchedulePlan schedule = s.Kind switch
+        {
+            ScheduleKind.Step => new StepSchedule(s.StepSize ?? 1, s.Gamma),
+            ScheduleKind.Cosine => new CosineSchedule(s.WarmupEpochs ?? 0, baseLr > 0 ? s.MinLr / baseLr : 0) { WarmupSteps = s.WarmupSteps ?? 0 },
+            ScheduleKind.OneCycle => new OneCycleSchedule(s.PctStart),
+            _ => new ConstantSchedule(),
+        };
+        double? lr = s.Kind == ScheduleKind.OneCycle && s.MaxLr is double max ? max : phase.Lr;
+        var rules = phase.LrGroups.Select(g => new LearningRateRule(g.Pattern, ModuleMatchers.Parameter(g.Pattern), g.Lr)).ToArray();
+        return new PhasePlan(phase.Name, phase.Epochs,
+            phase.Unfreeze.Count > 0 ? [ModuleMatchers.AnyGlob(phase.Unfreeze)] : [],
+            phase.Freeze.Count > 0 ? [new FreezeRule("phase freeze " + string.Join(", ", phase.Freeze), ModuleMatchers.AnyGlob(phase.Freeze))] : [],
+            rules, lr, schedule);
+    }
+
+    private static HeadLayer HeadLayer(HeadLayerSpec layer, int labelCount) => layer switch
+    {
+        LinearLayerSpec l => new HeadLayer(RuntimeHeadKind.Linear, l.OutIsLabels ? labelCount : l.OutFeatures ?? labelCount, Bias: l.Bias),
+        DropoutLayerSpec d => new HeadLayer(RuntimeHeadKind.Dropout, Probability: d.P),
+        PoolLayerSpec p => new HeadLayer(p.Pool switch
+        {
+            PoolKind.Max => RuntimeHeadKind.MaxPool,
+            PoolKind.Concat => RuntimeHeadKind.ConcatPool,
+            _ => RuntimeHeadKind.AvgPool,
+        }),
+        _ => new HeadLayer(layer.Kind switch
+        {
+            SpecHeadKind.Relu => RuntimeHeadKind.Relu,
+            SpecHeadKind.Gelu => RuntimeHeadKind.Gelu,
+            SpecHeadKind.Silu => RuntimeHeadKind.Silu,
+            SpecHeadKind.BatchNorm => RuntimeHeadKind.BatchNorm,
+            SpecHeadKind.LayerNorm => RuntimeHeadKind.LayerNorm,
+            _ => RuntimeHeadKind.Flatten,
+        }),
+    };
+
+    private static Models.Normalization Normalization(PipelineSpec spec, BaseArchitecture architecture)
+    {
+        var n = spec.Input.Normalize;
+        return n.Kind switch
+        {
+            NormalizeKind.MeanStd => new MeanStdNormalization(n.Mean.Select(v => (float)v).ToArray(), n.Std.Select(v => (float)v).ToArray()),
+            NormalizeKind.BgrMean => new BgrMeanNormalization(n.Mean.Select(v => (float)v).ToArray()),
+            NormalizeKind.None => new MeanStdNormalization([0f, 0f, 0f], [1f, 1f, 1f]),
+            _ => architecture.NormalizationFor(n.WeightsName ?? (spec.Base.WeightsKind == WeightsKind.Named ? spec.Base.Weights : null)),
+        };
+    }
+
+    private static Data.Augmentation Augmentation(AugmentSpec spec) => spec switch
+    {
+        RandomResizedCropSpec c => new RandomResizedCrop(c.ScaleMin, c.ScaleMax, c.RatioMin, c.RatioMax),
+        FlipSpec f => new HorizontalFlip(f.P),
+        RotationSpec r => new Rotation(r.Degrees),
+        ColorJitterSpec j => new ColorJitter(j.Brightness, j.Contrast, j.Saturation),
+        _ => throw new PipelineException($"augmentation '{spec.Kind}' is not supported by this runtime."),
+    };
+
+    private static IImageSource OpenSource(PipelineFile file, DataSourceSpec source, IReadOnlyList<string>? labels) => source.Kind switch
+    {
+        DataSourceKind.Idx => new IdxImageSource(file.Resolve(source.Path), file.Resolve(source.LabelsPath!),
+            labels ?? throw new PipelineException($"{file.Path}: IDX data needs an explicit labels list.")),
+        DataSourceKind.Csv => new CsvImageSource(file.Resolve(source.Path), source.Root is null ? null : file.Resolve(source.Root), labels),
+        _ => new FolderImageSource(file.Resolve(source.Path), labels),
+    };
+}

@@ -1,0 +1,161 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using TLDsl.Runtime.Native;
+using TLDsl.Runtime.Reporting;
+using TLDsl.Runtime.Surgery;
+using TLDsl.Runtime.Training;
+using static TorchSharp.torch;
+
+namespace TLDsl.Runtime.Pipelines;
+
+/// <summary>Settings a caller may change without editing the pipeline.</summary>
+public sealed record TrainingOverrides
+{
+    /// <summary>Where run folders go (default: the pipeline's <c>train.runs</c>, relative to the pipeline file).</summary>
+    public string? RunsRoot { get; init; }
+
+    /// <summary>libtorch threads (0: libtorch's default).</summary>
+    public int Threads { get; init; }
+
+    /// <summary>False disables the cached frozen features (for comparisons and tests).</summary>
+    public bool CacheFeatures { get; init; } = true;
+
+    /// <summary>Edits the training plan built from the pipeline (the generated options record uses this).</summary>
+    public Func<TrainingPlan, TrainingPlan>? Customize { get; init; }
+}
+
+/// <summary>The outcome of a whole training run.</summary>
+/// <param name="Run">The run folder.</param>
+/// <param name="Training">What the trainer reported.</param>
+/// <param name="Test">Test metrics of the best checkpoint, when the pipeline has a test source and training finished.</param>
+/// <param name="Seconds">Wall-clock seconds.</param>
+public sealed record SessionResult(RunFolder Run, TrainingResult Training, ClassificationMetrics? Test, double Seconds);
+
+/// <summary>
+/// Runs a pipeline file end to end: builds the model (load weights, drop, add, freeze), the data and the training plan,
+/// creates a new run folder holding a copy of the pipeline, trains, and writes metrics, plots and a summary. A run can be
+/// resumed from its folder alone.
+/// </summary>
+public sealed class TrainingSession : IDisposable
+{
+    private const string PipelineCopy = "pipeline.tl.yaml";
+
+    private TrainingSession(PipelineFile pipeline, IReadOnlyList<string> labels, TransferModel model, DataPlan data, TrainingPlan plan, RunFolder run)
+    {
+        Pipeline = pipeline;
+        Labels = labels;
+        Model = model;
+        Data = data;
+        Plan = plan;
+        Run = run;
+    }
+
+    /// <summary>The pipeline being run.</summary>
+    public PipelineFile Pipeline { get; }
+
+    /// <summary>Class names in label order.</summary>
+    public IReadOnlyList<string> Labels { get; }
+
+    /// <summary>The model.</summary>
+    public TransferModel Model { get; }
+
+    /// <summary>The samples.</summary>
+    public DataPlan Data { get; }
+
+    /// <summary>How it trains.</summary>
+    public TrainingPlan Plan { get; }
+
+    /// <summary>The run folder.</summary>
+    public RunFolder Run { get; }
+
+    /// <summary>Prepares a new run of <paramref name="pipelinePath"/> in a new run folder.</summary>
+    public static TrainingSession Start(string pipelinePath, TrainingOverrides? overrides = null, DateTimeOffset? now = null)
+    {
+        TorchNative.EnsureLoaded();
+        overrides ??= new TrainingOverrides();
+        var pipeline = PipelineFile.Load(pipelinePath);
+        string root = overrides.RunsRoot ?? pipeline.Resolve(pipeline.Spec.Train.Runs);
+        var (labels, model, data, plan) = Build(pipeline, overrides);
+        var run = RunFolder.CreateNew(root, pipeline.Spec.Name, now ?? DateTimeOffset.UtcNow);
+        File.WriteAllText(Path.Combine(run.Path, PipelineCopy), pipeline.Text);
+        File.WriteAllText(Path.Combine(run.Path, "source.txt"), $"{pipeline.Path}\nsha256 {pipeline.Hash}\n");
+        return new TrainingSession(pipeline, labels, model, data, plan, run);
+    }
+
+    /// <summary>Prepares to continue the run in <paramref name="runPath"/> from its latest checkpoint. Relative paths
+    /// of the pipeline resolve against the original pipeline file's folder.</summary>
+    public static TrainingSession Resume(string runPath, TrainingOverrides? overrides = null)
+    {
+        TorchNative.EnsureLoaded();
+        var run = RunFolder.Open(runPath);
+        string copy = Path.Combine(run.Path, PipelineCopy);
+        string original = File.ReadLines(Path.Combine(run.Path, "source.txt")).First();
+        var pipeline = PipelineFile.Parse(File.ReadAllText(copy), original);
+        var (labels, model, data, plan) = Build(pipeline, overrides ?? new TrainingOverrides());
+        return new TrainingSession(pipeline, labels, model, data, plan, run);
+    }
+
+    /// <summary>Trains (or continues training), then evaluates the best checkpoint on the test source and writes the
+    /// summary, the classification report and the confusion matrix.</summary>
+    public SessionResult Train(ITrainingObserver? observer = null, long? stopAfterSteps = null, CancellationToken cancellation = default)
+    {
+        var watch = Stopwatch.StartNew();
+        var trainer = new Trainer(Model, Data, Plan, Run, observer);
+        var result = trainer.Run(Checkpoints.Latest(Run), stopAfterSteps, cancellation);
+        ClassificationMetrics? test = null;
+        if (result.State.Finished)
+        {
+            if (result.BestCheckpoint is { } best)
+            {
+                Checkpoints.LoadModel(best, Model);
+            }
+            if (Data.Test is { } source && Data.TestIndices.Length > 0)
+            {
+                test = Evaluator.Evaluate(Model, source, Data.TestIndices, PipelineInterpreter.Preprocessor(Pipeline.Spec, false), Plan.BatchSize, Plan.Seed);
+            }
+            WriteReports(result, test, watch.Elapsed.TotalSeconds);
+        }
+        observer?.TrainingCompleted();
+        return new SessionResult(Run, result, test, watch.Elapsed.TotalSeconds);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => Model.Dispose();
+
+    private static (IReadOnlyList<string>, TransferModel, DataPlan, TrainingPlan) Build(PipelineFile pipeline, TrainingOverrides overrides)
+    {
+        var labels = PipelineInterpreter.Labels(pipeline);
+        var plan = PipelineInterpreter.TrainingPlan(pipeline.Spec) with { CacheFeatures = overrides.CacheFeatures, Threads = overrides.Threads };
+        if (overrides.Customize is not null)
+        {
+            plan = overrides.Customize(plan);
+        }
+        var data = PipelineInterpreter.DataPlan(pipeline, labels);
+        // The head's initial weights come from the seed, so a run is reproducible from its pipeline alone.
+        manual_seed(plan.Seed);
+        var model = TransferModelBuilder.Build(PipelineInterpreter.ModelPlan(pipeline, labels), pipeline.Spec.Name);
+        return (labels, model, data, plan);
+    }
+
+    private void WriteReports(TrainingResult result, ClassificationMetrics? test, double seconds)
+    {
+        var final = result.LastValidation;
+        var bestRecord = result.State.BestCheckpoint is null ? null
+            : result.Epochs.LastOrDefault(r => result.State.BestCheckpoint.StartsWith($"epoch-{r.Epoch:D4}", StringComparison.Ordinal));
+        var summary = new RunSummary(Pipeline.Spec.Name, result.State.Epoch, result.State.Step, result.State.StopReason ?? "", seconds,
+            bestRecord?.Epoch, Plan.EarlyStopping?.Metric ?? "valid.accuracy", result.State.Best, final, test);
+        Reports.WriteSummary(summary, Path.Combine(Run.Path, "summary.json"));
+        var shown = test ?? final;
+        if (shown is not null)
+        {
+            string which = test is null ? "valid" : "test";
+            File.WriteAllText(Path.Combine(Run.Path, $"{which}-report.txt"), Reports.ClassificationReport(shown));
+            Reports.WriteConfusionCsv(shown.ConfusionMatrix, Labels, Path.Combine(Run.Path, $"{which}-confusion.csv"));
+            Plots.ConfusionMatrix(shown.ConfusionMatrix, Labels, Path.Combine(Run.Plots, $"{which}-confusion.png"));
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TLDsl.Runtime.Data;
+using TLDsl.Runtime.Reporting;
+using TLDsl.Runtime.Surgery;
+using static TorchSharp.torch;
+
+namespace TLDsl.Runtime.Training;
+
+/// <summary>Runs a model over a split in eval mode and computes classification metrics.</summary>
+public static class Evaluator
+{
+    /// <summary>Evaluates <paramref name="model"/> on <paramref name="indices"/> of <paramref name="source"/>.</summary>
+    public static ClassificationMetrics Evaluate(TransferModel model, IImageSource source, int[] indices, ImagePreprocessor preprocessor,
+        int batchSize, int seed) => Evaluate(model, source, indices, preprocessor, batchSize, seed, null, 0);
+
+    internal static ClassificationMetrics Evaluate(TransferModel model, IImageSource source, int[] indices, ImagePreprocessor preprocessor,
+        int batchSize, int seed, FeatureCache? cache, int prefix)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(source);
+        bool wasTraining = model.training;
+        model.eval();
+        var probabilities = new List<float[]>(indices.Length);
+        var targets = new List<int>(indices.Length);
+        double lossSum = 0;
+        try
+        {
+            using var noGrad = no_grad();
+            for (int start = 0; start < indices.Length; start += batchSize)
+            {
+                using var scope = NewDisposeScope();
+                int count = Math.Min(batchSize, indices.Length - start);
+                var span = indices.AsSpan(start, count);
+                var logits = cache is null
+                    ? model.call(preprocessor.Batch(source, span, train: false, seed, epoch: 0))
+                    : model.ForwardFrom(cache.Gather(Enumerable.Range(start, count).ToArray()), prefix);
+                var y = ImagePreprocessor.Labels(source, span);
+                lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
+                var p = nn.functional.softmax(logits, 1).contiguous();
+                float[] flat = p.data<float>().ToArray();
+                int classes = (int)p.shape[1];
+                for (int i = 0; i < count; i++)
+                {
+                    probabilities.Add(flat.AsSpan(i * classes, classes).ToArray());
+                    targets.Add(source.LabelOf(span[i]));
+                }
+            }
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+        return ClassificationMetrics.Compute(targets, probabilities.ToArray(), source.Labels,
+            indices.Length == 0 ? null : lossSum / indices.Length);
+    }
+}

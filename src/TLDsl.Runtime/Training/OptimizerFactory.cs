@@ -1,0 +1,66 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace TLDsl.Runtime.Training;
+
+/// <summary>Builds one optimizer for the whole run with one parameter group per parameter, so every phase can give
+/// every parameter its own rate (discriminative learning rates) while the optimizer state carries over between phases.
+/// Frozen parameters have no gradient and are skipped by the optimizer's step.</summary>
+internal sealed class RunOptimizer : IDisposable
+{
+    private readonly List<(string Name, optim.ILearningRateController Group)> _groups = [];
+
+    public RunOptimizer(IEnumerable<(string Name, Parameter Parameter)> parameters, OptimizerPlan plan)
+    {
+        var list = parameters.ToList();
+        Names = list.Select(p => p.Name).ToList();
+        Optimizer = plan.Kind switch
+        {
+            OptimizerKind.Sgd => optim.SGD(list.Select(p => new SGD.ParamGroup([p.Parameter], new SGD.Options
+            {
+                LearningRate = plan.LearningRate, momentum = plan.Momentum, nesterov = plan.Nesterov,
+                dampening = 0, weight_decay = Decay(p, plan), maximize = false,
+            })), plan.LearningRate),
+            OptimizerKind.Adam => optim.Adam(list.Select(p => new Adam.ParamGroup([p.Parameter], new Adam.Options
+            {
+                LearningRate = plan.LearningRate, beta1 = plan.Beta1, beta2 = plan.Beta2, eps = 1e-8,
+                weight_decay = Decay(p, plan), amsgrad = false, maximize = false,
+            })), plan.LearningRate),
+            _ => optim.AdamW(list.Select(p => new AdamW.ParamGroup([p.Parameter], new AdamW.Options
+            {
+                LearningRate = plan.LearningRate, beta1 = plan.Beta1, beta2 = plan.Beta2, eps = 1e-8,
+                weight_decay = Decay(p, plan), amsgrad = false, maximize = false,
+            })), plan.LearningRate),
+        };
+        var groups = Optimizer.ParamGroups.ToList();
+        for (int i = 0; i < groups.Count; i++)
+        {
+            _groups.Add((Names[i], groups[i]));
+        }
+    }
+
+    public OptimizerHelper Optimizer { get; }
+
+    public IReadOnlyList<string> Names { get; }
+
+    /// <summary>Sets each parameter's rate: its base rate for the phase times the schedule factor.</summary>
+    public void SetRates(IReadOnlyList<double> baseRates, double factor)
+    {
+        for (int i = 0; i < _groups.Count; i++)
+        {
+            _groups[i].Group.LearningRate = baseRates[i] * factor;
+        }
+    }
+
+    public double RateOf(int index) => _groups[index].Group.LearningRate;
+
+    public void Dispose() => Optimizer.Dispose();
+
+    // Weight decay on biases and normalisation scales hurts more than it helps (timm's default excludes them).
+    private static double Decay((string Name, Parameter Parameter) p, OptimizerPlan plan) =>
+        p.Parameter.dim() <= 1 ? 0 : plan.WeightDecay;
+}
