@@ -30,6 +30,9 @@ public class CatalogueTests
             Assert.Equal(model.Children.Select(c => c.Name).Order(), model.Modules.Select(m => m.Name).Where(n => !n.Contains('.', System.StringComparison.Ordinal)).Order());
             Assert.All(model.Stages.SelectMany(s => s), name => Assert.Contains(model.Modules, m => m.Name == name));
             Assert.All(model.Classifier, name => Assert.NotNull(model.FindChild(name)));
+            var backbone = model.Children.Where(c => !model.Classifier.Contains(c.Name)).ToArray();
+            Assert.True(backbone.Length > 0 && backbone[^1].OutChannels == model.FeatureSize, pair.Key + ": feature_size must equal the output of the last child before the classifier");
+            Assert.All(model.Weights, w => Assert.Equal(model.Channels, w.Mean.Count));
         }
 
         Assert.Equal(texts.Keys.OrderBy(k => k, System.StringComparer.Ordinal), ModelCatalogue.Default.Names);
