@@ -359,7 +359,7 @@ public static class AttributePipelineReader
             var existing = map.Find(key);
             if (existing is not null)
             {
-                _bag.Report(DiagnosticDescriptors.DuplicateKey, at, key, "the attributes", 0);
+                _bag.Report(DiagnosticDescriptors.DuplicateKey, at, key, "the attributes", "from an earlier attribute");
                 return;
             }
 

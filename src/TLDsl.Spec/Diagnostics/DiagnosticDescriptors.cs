@@ -31,7 +31,7 @@ public static class DiagnosticDescriptors
 
     /// <summary>TLD0005: the same key twice in one mapping.</summary>
     public static readonly SpecDiagnosticDescriptor DuplicateKey = new(
-        "TLD0005", "Duplicate key", "Duplicate key '{0}' in {1}; the first one (line {2}) is used", Error);
+        "TLD0005", "Duplicate key", "Duplicate key '{0}' in {1}; the first one ({2}) is used", Error);
 
     /// <summary>TLD0006: a required key is absent.</summary>
     public static readonly SpecDiagnosticDescriptor MissingKey = new(

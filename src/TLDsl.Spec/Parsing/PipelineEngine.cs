@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using TLDsl.Spec.Catalogue;
 using TLDsl.Spec.Diagnostics;
+using TLDsl.Spec.Model;
 using TLDsl.Spec.Schema;
 using TLDsl.Spec.Validation;
 using TLDsl.Spec.Yaml;
@@ -39,15 +40,14 @@ internal static class PipelineEngine
         return Finish(resolved, bag);
     }
 
-    public static PipelineParseResult Finish(Model.PipelineSpec? spec, DiagnosticBag bag)
+    public static PipelineParseResult Finish(PipelineSpec? spec, DiagnosticBag bag)
     {
         // File order reads best; the sort is stable, so diagnostics at one place keep the order they were found in.
         var ordered = bag.Items
             .Select((d, i) => (d, i))
             .OrderBy(x => x.d.Span?.Offset ?? -1)
             .ThenBy(x => x.i)
-            .Select(x => x.d)
-            .ToArray();
-        return new PipelineParseResult(bag.HasErrors ? null : spec, ordered);
+            .Select(x => x.d);
+        return new PipelineParseResult(bag.HasErrors ? null : spec, EquatableArray.From(ordered));
     }
 }

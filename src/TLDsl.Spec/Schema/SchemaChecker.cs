@@ -81,7 +81,7 @@ internal sealed class SchemaChecker
 
         foreach (var property in schema.Properties.Where(p => p.Required && mapping.Find(p.Name) is null))
         {
-            Report(path, DiagnosticDescriptors.MissingKey, keyLocation, NodePaths.Display(path), "'" + property.Name + "'");
+            Report(path, DiagnosticDescriptors.MissingKey, keyLocation, NodePaths.Subject(path), "'" + property.Name + "'");
         }
 
         foreach (var group in schema.ExactlyOne)
@@ -89,7 +89,7 @@ internal sealed class SchemaChecker
             var present = group.Where(k => mapping.Find(k) is not null).ToArray();
             if (present.Length == 0)
             {
-                Report(path, DiagnosticDescriptors.MissingKey, keyLocation, NodePaths.Display(path), "(one of " + Suggestions.QuoteList(group) + ")");
+                Report(path, DiagnosticDescriptors.MissingKey, keyLocation, NodePaths.Subject(path), "(one of " + Suggestions.QuoteList(group) + ")");
             }
             else
             {
@@ -108,7 +108,7 @@ internal sealed class SchemaChecker
         if (present.Length > 1)
         {
             var second = mapping.Find(present[1])!.Key;
-            Report(path, DiagnosticDescriptors.ConflictingKeys, second.Location, NodePaths.Display(path), Suggestions.QuoteList(group), Suggestions.QuoteList(present));
+            Report(path, DiagnosticDescriptors.ConflictingKeys, second.Location, NodePaths.Subject(path), Suggestions.QuoteList(group), Suggestions.QuoteList(present));
         }
     }
 

@@ -26,6 +26,9 @@ internal static class NodePaths
     /// <summary>The path as message text: the root is "the pipeline".</summary>
     public static string Display(string path) => path.Length == 0 ? "the pipeline" : path;
 
+    /// <summary>The path at the start of a sentence: the root is "The pipeline".</summary>
+    public static string Subject(string path) => path.Length == 0 ? "The pipeline" : path;
+
     /// <summary>The parent path, or null for the root.</summary>
     public static string? Parent(string path)
     {

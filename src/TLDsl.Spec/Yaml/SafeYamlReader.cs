@@ -230,7 +230,7 @@ internal sealed class SafeYamlReader
             var first = entries.Find(e => e.Key.Value == keyScalar.Value);
             if (first is not null)
             {
-                _bag.Report(DiagnosticDescriptors.DuplicateKey, keyScalar.Location, keyScalar.Value, NodePaths.Display(path), first.Key.Location.Span?.StartLine ?? 0);
+                _bag.Report(DiagnosticDescriptors.DuplicateKey, keyScalar.Location, keyScalar.Value, NodePaths.Display(path), "line " + (first.Key.Location.Span?.StartLine ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture));
                 continue;
             }
 

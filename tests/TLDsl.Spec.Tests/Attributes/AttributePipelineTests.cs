@@ -90,7 +90,7 @@ public class AttributePipelineTests
         var input = Input() with { Attributes = EquatableArray.From(Input().Attributes.Where(a => a.Name != "BaseModel")) };
         var diagnostic = Parse.Single(AttributePipelineReader.Read(input), "TLD0006");
         Assert.Equal("t-class", diagnostic.LocationToken);
-        Assert.Equal("the pipeline is missing the required key 'base'", diagnostic.Message);
+        Assert.Equal("The pipeline is missing the required key 'base'", diagnostic.Message);
     }
 
     [Fact]

@@ -32,6 +32,17 @@ public class DiagnosticDocsTests
     }
 
     [Fact]
+    public void Documented_message_formats_match_the_catalogue()
+    {
+        var docs = Docs;
+        var stale = DiagnosticDescriptors.All
+            .Where(d => !docs.Contains("Message: `" + d.MessageFormat + "`", System.StringComparison.Ordinal))
+            .Select(d => d.Id)
+            .ToArray();
+        Assert.True(stale.Length == 0, "docs/diagnostics.md shows an outdated message format for: " + string.Join(", ", stale));
+    }
+
+    [Fact]
     public void Ids_are_unique_and_sequential()
     {
         var ids = DiagnosticDescriptors.All.Select(d => d.Id).ToArray();

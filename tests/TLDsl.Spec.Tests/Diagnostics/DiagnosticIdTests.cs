@@ -89,7 +89,7 @@ public class DiagnosticIdTests
 
     [Fact]
     public void TLD0006_missing_required_key() =>
-        Expect(Replace("labels: [a, b]", "# no labels"), "TLD0006", 1, 1, "the pipeline is missing the required key 'labels'");
+        Expect(Replace("labels: [a, b]", "# no labels"), "TLD0006", 1, 1, "The pipeline is missing the required key 'labels'");
 
     [Fact]
     public void TLD0007_wrong_type() =>
