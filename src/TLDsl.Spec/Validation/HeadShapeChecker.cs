@@ -82,6 +82,13 @@ internal sealed class HeadShapeChecker
             }
         }
 
+        if (!headBroken && features is not null && spatial && _ctx.Model is not null)
+        {
+            // A cut backbone with no pooling head would hand the loss a feature map.
+            var path = head.Count > 0 ? "head[" + (head.Count - 1).ToString(CultureInfo.InvariantCulture) + "]" : "base.cut_at";
+            _ctx.Report(DiagnosticDescriptors.HeadLayerDoesNotFit, _ctx.Locator.Has(path) ? path : "head", "The model's output", "classifier", "one value per label", "a spatial feature map of " + features.Value.ToString(CultureInfo.InvariantCulture) + " channels", "end the head with 'pool: avg' and 'linear: labels'");
+        }
+
         if (!headBroken && features is not null && !spatial && labelCount is not null && features != labelCount && _ctx.Model is not null)
         {
             var path = head.Count > 0 ? "head[" + (head.Count - 1).ToString(CultureInfo.InvariantCulture) + "]" : "head";
