@@ -1,0 +1,126 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using TLDsl.Runtime.Pipelines;
+using TLDsl.Runtime.Surgery;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace TLDsl.Runtime.Prediction;
+
+/// <summary>What <see cref="RunExporter.Export"/> wrote.</summary>
+/// <param name="Folder">The export folder.</param>
+/// <param name="Files">The files written, full paths.</param>
+/// <param name="Checkpoint">The checkpoint the weights came from.</param>
+/// <param name="Tensors">Number of tensors in the state dict.</param>
+public sealed record ExportResult(string Folder, IReadOnlyList<string> Files, string Checkpoint, int Tensors);
+
+/// <summary>Exports a run's trained model for other tools: <c>model.safetensors</c> (the state dict with the base model's
+/// own key names and the added layers under <c>head.N</c>), the run's pipeline, <c>labels.txt</c> and a README saying
+/// how to load the weights in PyTorch.</summary>
+public static class RunExporter
+{
+    /// <summary>Exports the run in <paramref name="runPath"/> to <paramref name="outDir"/> (created if needed; existing
+    /// files of the same names are replaced).</summary>
+    public static ExportResult Export(string runPath, string outDir, CheckpointChoice checkpoint = CheckpointChoice.Best)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(outDir);
+        using var run = RunModel.Open(runPath, checkpoint);
+        Directory.CreateDirectory(outDir);
+        string weights = Path.Combine(outDir, "model.safetensors");
+        string pipeline = Path.Combine(outDir, "pipeline.tl.yaml");
+        string labels = Path.Combine(outDir, "labels.txt");
+        string readme = Path.Combine(outDir, "README.md");
+
+        var state = run.Model.state_dict();
+        string temp = weights + ".tmp";
+        Safetensors.SaveStateDict(temp, state);
+        File.Move(temp, weights, overwrite: true);
+        File.WriteAllText(pipeline, run.Pipeline.Text);
+        File.WriteAllText(labels, string.Concat(run.Labels.Select(l => l + "\n")));
+        File.WriteAllText(readme, Readme(run, state));
+        return new ExportResult(Path.GetFullPath(outDir), new[] { weights, pipeline, labels, readme }.Select(Path.GetFullPath).ToArray(),
+            run.Checkpoint, state.Count);
+    }
+
+    private static string Readme(RunModel run, Dictionary<string, Tensor> state)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var spec = run.Pipeline.Spec;
+        var architecture = run.Model.Architecture;
+        var plan = PipelineInterpreter.ModelPlan(run.Pipeline, run.Labels);
+        var text = new StringBuilder();
+        text.Append(c, $"# {spec.Name}\n\n");
+        text.Append(c, $"Exported by `tldsl export` from the run `{Path.GetFileName(run.Run.Path)}` (checkpoint `{Path.GetFileName(run.Checkpoint)}`).\n\n");
+        text.Append("| File | Content |\n|---|---|\n");
+        text.Append(c, $"| `model.safetensors` | {state.Count} tensors: the base model `{architecture.Name}` under its own key names, the added layers under `head.N` |\n");
+        text.Append("| `pipeline.tl.yaml` | The pipeline that trained it |\n");
+        text.Append(c, $"| `labels.txt` | The {run.Labels.Count} class names, one per line, in output order |\n\n");
+
+        text.Append("## Input\n\n");
+        text.Append(c, $"Images resized to {spec.Input.Height}x{spec.Input.Width}, 3 channels (grayscale repeated), normalised as `{Describe(run.Preprocessor.Normalization)}`. ");
+        text.Append("The model outputs one logit per label; apply softmax for probabilities.\n\n");
+
+        text.Append("## Load in PyTorch\n\n```python\nimport torch\nimport torchvision\nfrom safetensors.torch import load_file\n\n");
+        text.Append("state = load_file(\"model.safetensors\")\n");
+        text.Append(c, $"backbone = {TorchvisionConstructor(architecture.Name)}\n");
+        foreach (var dropped in run.Model.Cut.Dropped)
+        {
+            text.Append(c, $"backbone.{Python(dropped)} = torch.nn.Identity()  # dropped by the pipeline\n");
+        }
+        text.Append("backbone.load_state_dict({k: v for k, v in state.items() if not k.startswith(\"head.\")}, strict=False)\n");
+        text.Append("head = torch.nn.Sequential(\n");
+        for (int i = 0; i < plan.Head.Count; i++)
+        {
+            text.Append("    ").Append(PythonLayer(plan.Head[i], i, state)).Append(",\n");
+        }
+        text.Append(")\n");
+        text.Append("head.load_state_dict({k[len(\"head.\"):]: v for k, v in state.items() if k.startswith(\"head.\")})\n");
+        text.Append("model = torch.nn.Sequential(backbone, head).eval()\n```\n\n");
+        text.Append("`strict=False` on the backbone only tolerates the keys of the dropped layers; compare the returned missing/unexpected keys with that list. ");
+        text.Append("The backbone's functional steps (pooling, flatten) follow the torchvision module's own `forward`.\n");
+        return text.ToString();
+    }
+
+    private static string TorchvisionConstructor(string name) => name switch
+    {
+        "resnet18_imagenet" => "torchvision.models.resnet.ResNet(torchvision.models.resnet.BasicBlock, [2, 2, 2, 3])\nbackbone.fc = torch.nn.Identity()  # headless: the features are the 512 pooled values",
+        _ => $"torchvision.models.{name}()",
+    };
+
+    private static string Python(string moduleName) =>
+        string.Join("", moduleName.Split('.').Select((part, i) => part.All(char.IsAsciiDigit) ? $"[{part}]" : (i == 0 ? part : "." + part)));
+
+    private static string PythonLayer(HeadLayer layer, int index, Dictionary<string, Tensor> state)
+    {
+        var c = CultureInfo.InvariantCulture;
+        string prefix = string.Create(c, $"head.{index}.");
+        long[] WeightShape() => state.TryGetValue(prefix + "weight", out var w) ? w.shape : [0, 0];
+        return layer.Kind switch
+        {
+            HeadLayerKind.Linear => string.Create(c, $"torch.nn.Linear({WeightShape()[1]}, {WeightShape()[0]}, bias={(layer.Bias ? "True" : "False")})"),
+            HeadLayerKind.Relu => "torch.nn.ReLU()",
+            HeadLayerKind.Gelu => "torch.nn.GELU()",
+            HeadLayerKind.Silu => "torch.nn.SiLU()",
+            HeadLayerKind.Dropout => string.Create(c, $"torch.nn.Dropout({layer.Probability})"),
+            HeadLayerKind.BatchNorm => string.Create(c, $"torch.nn.BatchNorm1d({WeightShape()[0]})  # BatchNorm2d on a feature map"),
+            HeadLayerKind.LayerNorm => string.Create(c, $"torch.nn.LayerNorm({WeightShape()[0]})"),
+            HeadLayerKind.Flatten => "torch.nn.Flatten()",
+            HeadLayerKind.MaxPool => "torch.nn.Sequential(torch.nn.AdaptiveMaxPool2d(1), torch.nn.Flatten())",
+            HeadLayerKind.ConcatPool => "ConcatPool()  # torch.cat([adaptive_avg_pool2d(x, 1), adaptive_max_pool2d(x, 1)], 1).flatten(1)",
+            _ => "torch.nn.Sequential(torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten())",
+        };
+    }
+
+    private static string Describe(Models.Normalization normalization) => normalization switch
+    {
+        Models.MeanStdNormalization m => $"RGB in [0, 1], minus mean [{List(m.Mean)}], divided by std [{List(m.Std)}]",
+        Models.BgrMeanNormalization b => $"RGB in [0, 255] reordered to BGR, minus mean [{List(b.BgrMean)}]",
+        _ => normalization.GetType().Name,
+    };
+
+    private static string List(float[] values) => string.Join(", ", values.Select(v => v.ToString("G6", CultureInfo.InvariantCulture)));
+}

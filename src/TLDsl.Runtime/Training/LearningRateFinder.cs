@@ -1,0 +1,204 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using TLDsl.Runtime.Native;
+using TLDsl.Runtime.Pipelines;
+using TLDsl.Runtime.Surgery;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace TLDsl.Runtime.Training;
+
+/// <summary>Settings of a learning-rate sweep.</summary>
+/// <param name="StartRate">The first rate.</param>
+/// <param name="EndRate">The last rate.</param>
+/// <param name="Steps">Optimizer steps of the sweep (the rate grows geometrically between them).</param>
+/// <param name="Smoothing">The loss's exponential moving average factor (fastai: 0.98).</param>
+/// <param name="DivergeFactor">Stop once the smoothed loss exceeds this multiple of the best smoothed loss.</param>
+public sealed record LearningRateFinderOptions(double StartRate = 1e-7, double EndRate = 10, int Steps = 100,
+    double Smoothing = 0.98, double DivergeFactor = 4)
+{
+    /// <summary>libtorch threads (0: leave the default).</summary>
+    public int Threads { get; init; }
+}
+
+/// <summary>The outcome of a sweep.</summary>
+/// <param name="LearningRates">The rate of each step done.</param>
+/// <param name="Losses">The raw training loss of each step.</param>
+/// <param name="SmoothedLosses">The bias-corrected moving average of the loss.</param>
+/// <param name="Suggested">The rate at the steepest descent of the smoothed curve, or null when the curve is too short.</param>
+/// <param name="StopReason">Why the sweep ended.</param>
+public sealed record LearningRateFinderResult(IReadOnlyList<double> LearningRates, IReadOnlyList<double> Losses,
+    IReadOnlyList<double> SmoothedLosses, double? Suggested, string StopReason);
+
+/// <summary>
+/// The learning-rate range test (Smith 2015, fastai's <c>lr_find</c>): a freshly built copy of the pipeline's model trains
+/// for up to <see cref="LearningRateFinderOptions.Steps"/> optimizer steps on training batches while the rate grows
+/// exponentially; the loss is smoothed and the sweep stops when it diverges. The suggestion is the rate where the smoothed
+/// loss falls fastest (per decade). Nothing of a run or of another model is touched; torch's random state is restored.
+/// </summary>
+public static class LearningRateFinder
+{
+    /// <summary>Sweeps the pipeline's first phase (its trainable layers, optimizer, loss and batch size).</summary>
+    public static LearningRateFinderResult Run(PipelineFile pipeline, LearningRateFinderOptions? options = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        TorchNative.EnsureLoaded();
+        options ??= new LearningRateFinderOptions();
+        var labels = PipelineInterpreter.Labels(pipeline);
+        var plan = PipelineInterpreter.TrainingPlan(pipeline.Spec);
+        var data = PipelineInterpreter.DataPlan(pipeline, labels);
+        using var rng = get_rng_state();
+        try
+        {
+            manual_seed(plan.Seed);
+            using var model = TransferModelBuilder.Build(PipelineInterpreter.ModelPlan(pipeline, labels), pipeline.Spec.Name);
+            return Run(model, data, plan, options, cancellation);
+        }
+        finally
+        {
+            set_rng_state(rng);
+        }
+    }
+
+    /// <summary>Sweeps on <paramref name="model"/>, which is trained by the sweep: pass a copy.</summary>
+    public static LearningRateFinderResult Run(TransferModel model, DataPlan data, TrainingPlan plan, LearningRateFinderOptions? options = null,
+        CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(plan);
+        options ??= new LearningRateFinderOptions();
+        if (options.StartRate <= 0 || options.EndRate <= options.StartRate || options.Steps < 2)
+        {
+            throw new ArgumentException("the sweep needs 0 < start rate < end rate and at least 2 steps.", nameof(options));
+        }
+        if (options.Threads > 0)
+        {
+            torch.set_num_threads(options.Threads);
+        }
+        if (plan.Phases.Count > 0)
+        {
+            foreach (var unfreeze in plan.Phases[0].Unfreeze)
+            {
+                model.Unfreeze(unfreeze);
+            }
+            foreach (var rule in plan.Phases[0].Freeze)
+            {
+                model.Freeze(rule);
+            }
+        }
+
+        using var optimizer = new RunOptimizer(model.named_parameters(), plan.Optimizer);
+        var ones = Enumerable.Repeat(1.0, optimizer.Names.Count).ToArray();
+        double growth = Math.Pow(options.EndRate / options.StartRate, 1.0 / (options.Steps - 1));
+        var rates = new List<double>();
+        var losses = new List<double>();
+        var smoothed = new List<double>();
+        double average = 0;
+        double best = double.PositiveInfinity;
+        string reason = "reached the end rate";
+        int n = data.TrainIndices.Length;
+        int batchSize = Math.Min(plan.BatchSize, n);
+        if (batchSize < 2)
+        {
+            throw new Data.DataException($"{data.Train}: the learning-rate finder needs at least 2 training samples.");
+        }
+        int[] order = [];
+        int position = n;
+        int epoch = -1;
+        model.train();
+        for (int step = 0; step < options.Steps; step++)
+        {
+            if (cancellation.IsCancellationRequested)
+            {
+                reason = "cancelled";
+                break;
+            }
+            if (position + batchSize > n)
+            {
+                epoch++;
+                order = Shuffle(n, plan.Seed, epoch);
+                position = 0;
+            }
+            double rate = options.StartRate * Math.Pow(growth, step);
+            double loss;
+            using (var scope = NewDisposeScope())
+            {
+                int[] batch = order.AsSpan(position, batchSize).ToArray().Select(i => data.TrainIndices[i]).ToArray();
+                position += batchSize;
+                var x = data.Preprocessor.Batch(data.Train, batch, train: true, plan.Seed, epoch);
+                var y = Data.ImagePreprocessor.Labels(data.Train, batch);
+                optimizer.Optimizer.zero_grad();
+                var output = nn.functional.cross_entropy(model.call(x), y, label_smoothing: plan.LabelSmoothing);
+                loss = output.item<float>();
+                if (!double.IsFinite(loss))
+                {
+                    reason = "the loss became non-finite";
+                    break;
+                }
+                output.backward();
+                optimizer.SetRates(ones, rate);
+                optimizer.Optimizer.step();
+            }
+            average = (options.Smoothing * average) + ((1 - options.Smoothing) * loss);
+            double value = average / (1 - Math.Pow(options.Smoothing, step + 1));
+            rates.Add(rate);
+            losses.Add(loss);
+            smoothed.Add(value);
+            best = Math.Min(best, value);
+            if (step > 0 && value > options.DivergeFactor * best)
+            {
+                reason = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"the smoothed loss exceeded {options.DivergeFactor:G3}x its minimum");
+                break;
+            }
+        }
+        return new LearningRateFinderResult(rates, losses, smoothed, Suggest(rates, smoothed), reason);
+    }
+
+    /// <summary>The rate where the smoothed loss falls fastest per decade, looking only up to the loss's minimum
+    /// (beyond it the curve only rises); null when fewer than 3 points precede the minimum.</summary>
+    public static double? Suggest(IReadOnlyList<double> rates, IReadOnlyList<double> smoothed)
+    {
+        ArgumentNullException.ThrowIfNull(rates);
+        ArgumentNullException.ThrowIfNull(smoothed);
+        if (rates.Count != smoothed.Count || rates.Count < 3)
+        {
+            return null;
+        }
+        int minimum = 0;
+        for (int i = 1; i < smoothed.Count; i++)
+        {
+            if (smoothed[i] < smoothed[minimum])
+            {
+                minimum = i;
+            }
+        }
+        if (minimum < 2)
+        {
+            return null;
+        }
+        int steepest = -1;
+        double slope = double.PositiveInfinity;
+        for (int i = 1; i <= minimum; i++)
+        {
+            double s = (smoothed[i] - smoothed[i - 1]) / (Math.Log10(rates[i]) - Math.Log10(rates[i - 1]));
+            if (s < slope)
+            {
+                slope = s;
+                steepest = i;
+            }
+        }
+        return slope < 0 ? rates[steepest] : null;
+    }
+
+    private static int[] Shuffle(int n, int seed, int epoch)
+    {
+        var random = new Random(unchecked((seed * 1_000_003) + epoch));
+        int[] order = Enumerable.Range(0, n).ToArray();
+        random.Shuffle(order);
+        return order;
+    }
+}
