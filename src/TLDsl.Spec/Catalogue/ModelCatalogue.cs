@@ -14,14 +14,16 @@ public sealed class ModelCatalogue
 {
     private const string ResourcePrefix = "TLDsl.Spec.Catalogue.Models.";
     private static readonly Lazy<ModelCatalogue> DefaultCatalogue = new(LoadEmbedded);
-    private readonly Dictionary<string, BaseModelInfo> _models;
 
-    private ModelCatalogue(IEnumerable<BaseModelInfo> models)
+    // Each model is parsed on first use: a build usually needs one model, not the whole catalogue.
+    private readonly Dictionary<string, Lazy<BaseModelInfo>> _models;
+
+    private ModelCatalogue(IEnumerable<KeyValuePair<string, Lazy<BaseModelInfo>>> models)
     {
-        _models = models.ToDictionary(m => m.Name, StringComparer.Ordinal);
+        _models = models.ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal);
     }
 
-    /// <summary>The catalogue embedded in this assembly.</summary>
+    /// <summary>The catalogue embedded in this assembly (model names are the file names).</summary>
     public static ModelCatalogue Default => DefaultCatalogue.Value;
 
     /// <summary>Model names, sorted.</summary>
@@ -29,7 +31,8 @@ public sealed class ModelCatalogue
 
     /// <summary>A catalogue holding exactly these models.</summary>
     /// <param name="models">The models; names must be unique.</param>
-    public static ModelCatalogue FromModels(IEnumerable<BaseModelInfo> models) => new(models);
+    public static ModelCatalogue FromModels(IEnumerable<BaseModelInfo> models) =>
+        new(models.Select(m => new KeyValuePair<string, Lazy<BaseModelInfo>>(m.Name, new Lazy<BaseModelInfo>(() => m))));
 
     /// <summary>The embedded catalogue files' texts by model name (for the runtime's catalogue-drift test).</summary>
     public static IReadOnlyDictionary<string, string> ReadEmbeddedTexts()
@@ -53,21 +56,16 @@ public sealed class ModelCatalogue
     public bool TryGet(string name, out BaseModelInfo model)
     {
         var found = _models.TryGetValue(name, out var value);
-        model = value!;
+        model = found ? value!.Value : null!;
         return found;
     }
 
-    private static ModelCatalogue LoadEmbedded()
-    {
-        var models = new List<BaseModelInfo>();
-        foreach (var pair in ReadEmbeddedTexts())
-        {
-            // A broken embedded file is a build bug of this library: fail loudly (a test loads every file).
-            var model = CatalogueReader.Read(pair.Value, out var errors)
-                ?? throw new InvalidOperationException("Catalogue file " + pair.Key + ".yaml is invalid: " + string.Join("; ", errors));
-            models.Add(model);
-        }
-
-        return new ModelCatalogue(models);
-    }
+    private static ModelCatalogue LoadEmbedded() =>
+        new(ReadEmbeddedTexts().Select(pair => new KeyValuePair<string, Lazy<BaseModelInfo>>(
+            pair.Key,
+            new Lazy<BaseModelInfo>(() =>
+                // A broken embedded file is a build bug of this library: fail loudly (a test loads every file);
+                // the parser turns the exception into TLD0032 rather than crashing the compiler.
+                CatalogueReader.Read(pair.Value, out var errors)
+                ?? throw new InvalidOperationException("Catalogue file " + pair.Key + ".yaml is invalid: " + string.Join("; ", errors))))));
 }

@@ -268,6 +268,19 @@ public class DiagnosticIdTests
     }
 
     [Fact]
+    public void Span_offset_and_length_cover_the_value_in_the_text()
+    {
+        var yaml = Replace("  model: resnet18_imagenet", "  model: resnet81");
+        var span = Parse.Single(Parse.Text(yaml), "TLD0016").Span!;
+        Assert.Equal("resnet81", yaml.Substring(span.Offset, span.Length));
+        Assert.Equal((3, 10, 3, 18), (span.StartLine, span.StartColumn, span.EndLine, span.EndColumn));
+        var crlf = yaml.Replace("\n", "\r\n", StringComparison.Ordinal);
+        var crlfSpan = Parse.Single(Parse.Text(crlf), "TLD0016").Span!;
+        Assert.Equal("resnet81", crlf.Substring(crlfSpan.Offset, crlfSpan.Length));
+        Assert.Equal((3, 10), (crlfSpan.StartLine, crlfSpan.StartColumn));
+    }
+
+    [Fact]
     public void Format_prints_compiler_style_lines()
     {
         var diagnostic = Parse.Single(Parse.Text(Replace("  epochs: 1", "  epochs: 0")), "TLD0008");
