@@ -108,3 +108,39 @@ public class CatalogueTests
         Assert.Equal(new[] { "tiny" }, catalogue.Names);
     }
 }
+
+public class EveryModelTests
+{
+    public static TheoryData<string> Models()
+    {
+        var data = new TheoryData<string>();
+        foreach (var name in ModelCatalogue.Default.Names)
+        {
+            data.Add(name);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void A_typical_fine_tuning_pipeline_validates_for_every_catalogue_model(string name)
+    {
+        Assert.True(ModelCatalogue.Default.TryGet(name, out var model));
+        var kept = model.Children.Where(c => !model.Classifier.Contains(c.Name)).ToArray();
+        var lastStage = model.Stages[model.Stages.Count - 1][0];
+        var yaml = "version: 1\n" +
+            "base: { model: " + name + ", drop: [classifier] }\n" +
+            "input: { normalize: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] } }\n" +
+            "labels: [a, b, c]\n" +
+            "head:\n" + (kept[^1].Spatial ? "  - pool: avg\n" : string.Empty) + "  - dropout: 0.2\n  - linear: labels\n" +
+            "freeze: [backbone]\n" +
+            "train:\n  phases:\n    - { epochs: 1 }\n    - { epochs: 1, unfreeze: [\"" + lastStage + "\"], lr: { \"" + lastStage + "\": 1e-4, head: 1e-3 } }\n";
+        var result = Parse.Text(yaml);
+        Assert.True(result.Spec is not null && result.Diagnostics.Count == 0, name + ":\n" + Parse.Format(result));
+        Assert.Equal(model.FeatureSize, result.Spec!.Head[kept[^1].Spatial ? 1 : 0].InFeatures);
+
+        var stages = Parse.Text(yaml.Replace("freeze: [backbone]", "freeze: [{ first_stages: " + model.Stages.Count + " }]", System.StringComparison.Ordinal));
+        Assert.True(stages.Spec is not null, name + ":\n" + Parse.Format(stages));
+    }
+}
