@@ -36,7 +36,7 @@ internal sealed class SpecValidator
         var baseSpec = ResolveBase(spec.Base);
         var input = ResolveInput(spec.Input, baseSpec);
         var head = new HeadShapeChecker(_ctx).Resolve(spec.Head, labels);
-        new TrainabilityChecker(_ctx).Check(spec.Freeze, spec.Train.Phases);
+        _ = new TrainabilityChecker(_ctx).Check(spec.Freeze, spec.Train.Phases);
         CheckTrain(spec.Train, labels, spec.Data);
         return spec with { Labels = labels, Base = baseSpec, Input = input, Head = head };
     }

@@ -19,27 +19,32 @@ internal sealed class TrainabilityChecker
 
     public TrainabilityChecker(ValidationContext context) => _ctx = context;
 
-    public void Check(EquatableArray<FreezeRuleSpec> rules, EquatableArray<PhaseSpec> phases)
+    /// <summary>Replays freeze rules and phases; returns the frozen state of each phase (empty when the model is unknown).</summary>
+    public List<PhaseFreezeState> Check(EquatableArray<FreezeRuleSpec> rules, EquatableArray<PhaseSpec> phases)
     {
+        var states = new List<PhaseFreezeState>();
         var model = _ctx.Model;
         if (model is null || _ctx.KeptModules.Count == 0)
         {
-            return;
+            return states;
         }
 
         // Units of training: kept modules that own parameters, plus the head as one unit.
-        var owners = new HashSet<string>(model.Modules.Where(m => !m.Parameters.IsEmpty && _ctx.KeptModules.Contains(m.Name)).Select(m => m.Name), StringComparer.Ordinal);
-        var frozen = new HashSet<string>(StringComparer.Ordinal);
+        var kept = new HashSet<string>(_ctx.KeptModules, StringComparer.Ordinal);
+        var owners = new HashSet<string>(model.Modules.Where(m => !m.Parameters.IsEmpty && kept.Contains(m.Name)).Select(m => m.Name), StringComparer.Ordinal);
+        var frozen = new Dictionary<string, BatchNormPolicy>(StringComparer.Ordinal);
         var freezeBroken = _ctx.Checker.HasErrorsUnder("freeze");
         for (var i = 0; i < rules.Count; i++)
         {
-            var selected = SelectRule(rules[i], "freeze[" + I(i) + "]", owners);
-            frozen.UnionWith(selected);
+            foreach (var name in SelectRule(rules[i], "freeze[" + I(i) + "]", owners))
+            {
+                frozen[name] = rules[i].BatchNorm;
+            }
         }
 
         if (_ctx.Checker.HasErrorsUnder("train.phases") || _ctx.Checker.HasErrorsUnder("train.epochs"))
         {
-            return;
+            return states;
         }
 
         for (var p = 0; p < phases.Count; p++)
@@ -50,17 +55,26 @@ internal sealed class TrainabilityChecker
             {
                 var path = ItemPath(phasePath + ".unfreeze", j);
                 var selected = SelectWord(phase.Unfreeze[j], phasePath + ".unfreeze", path, owners);
-                if (selected.Count > 0 && !selected.Any(frozen.Contains))
+                if (selected.Count > 0 && !selected.Any(frozen.ContainsKey))
                 {
                     _ctx.Report(DiagnosticDescriptors.AlreadyTrainable, path, phasePath + ".unfreeze", phase.Unfreeze[j]);
                 }
 
-                frozen.ExceptWith(selected);
+                foreach (var name in selected)
+                {
+                    frozen.Remove(name);
+                }
             }
 
             for (var j = 0; j < phase.Freeze.Count; j++)
             {
-                frozen.UnionWith(SelectWord(phase.Freeze[j], phasePath + ".freeze", ItemPath(phasePath + ".freeze", j), owners));
+                foreach (var name in SelectWord(phase.Freeze[j], phasePath + ".freeze", ItemPath(phasePath + ".freeze", j), owners))
+                {
+                    if (!frozen.ContainsKey(name))
+                    {
+                        frozen[name] = BatchNormPolicy.Eval;
+                    }
+                }
             }
 
             foreach (var group in phase.LrGroups)
@@ -68,11 +82,18 @@ internal sealed class TrainabilityChecker
                 SelectWord(group.Pattern, phasePath + ".lr", phasePath + ".lr['" + group.Pattern + "']", owners);
             }
 
-            if (!freezeBroken && owners.All(frozen.Contains) && frozen.Contains(HeadUnit))
+            if (!freezeBroken && owners.All(frozen.ContainsKey) && frozen.ContainsKey(HeadUnit))
             {
                 _ctx.Report(DiagnosticDescriptors.NothingTrainable, _ctx.Locator.Has(phasePath) ? phasePath : "train", "train.phases[" + I(p) + "] ('" + phase.Name + "')");
             }
+
+            states.Add(new PhaseFreezeState(
+                phase.Name,
+                EquatableArray.From(model.Modules.Where(m => frozen.ContainsKey(m.Name)).Select(m => new FrozenModule(m.Name, frozen[m.Name]))),
+                frozen.ContainsKey(HeadUnit)));
         }
+
+        return states;
     }
 
     private static string I(int i) => i.ToString(CultureInfo.InvariantCulture);
