@@ -14,7 +14,7 @@ public sealed class PipelineParseOptions
 
     /// <summary>
     /// Reads a file the pipeline refers to at build time (only an ONNX layer listing, <c>base.layers</c>), given its
-    /// resolved path; returns null when it does not exist. The generator serves this from AdditionalFiles, the CLI
+    /// path resolved by <see cref="PipelinePaths.Resolve"/> ('/' separators); returns null when it does not exist. The generator serves this from AdditionalFiles, the CLI
     /// from disk. Without it such a file cannot be read and is reported.
     /// </summary>
     public Func<string, string?>? ReadFile { get; init; }
