@@ -79,7 +79,7 @@ internal sealed class TrainabilityChecker
 
             foreach (var group in phase.LrGroups)
             {
-                SelectWord(group.Pattern, phasePath + ".lr", phasePath + ".lr['" + group.Pattern + "']", owners);
+                SelectWord(group.Pattern, phasePath + ".lr", Yaml.NodePaths.Child(phasePath + ".lr", group.Pattern), owners, atKey: true);
             }
 
             if (!freezeBroken && owners.All(frozen.ContainsKey) && frozen.ContainsKey(HeadUnit))
@@ -146,7 +146,7 @@ internal sealed class TrainabilityChecker
         }
     }
 
-    private ICollection<string> SelectWord(string word, string what, string path, HashSet<string> owners)
+    private ICollection<string> SelectWord(string word, string what, string path, HashSet<string> owners, bool atKey = false)
     {
         switch (word)
         {
@@ -161,7 +161,7 @@ internal sealed class TrainabilityChecker
         var selected = _ctx.SelectGlob(word);
         if (selected.Count == 0)
         {
-            _ctx.ReportNoMatch(what, word, path);
+            _ctx.ReportNoMatch(what, word, path, atKey);
         }
 
         return selected.Where(owners.Contains).ToArray();

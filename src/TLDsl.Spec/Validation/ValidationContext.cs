@@ -40,9 +40,9 @@ internal sealed class ValidationContext
     public IReadOnlyList<string> SelectGlob(string pattern) => LayerPattern.SelectGlob(pattern, KeptModules);
 
     /// <summary>Reports TLD0018 for a pattern that selected nothing, listing the nearest names.</summary>
-    public void ReportNoMatch(string what, string pattern, string path)
+    public void ReportNoMatch(string what, string pattern, string path, bool atKey = false)
     {
         var nearest = Suggestions.Nearest(pattern.Replace("*", string.Empty), KeptModules.Concat(new[] { LayerPattern.Head }), 3);
-        Report(DiagnosticDescriptors.PatternMatchesNothing, path, what, pattern, Model?.Name ?? "the model", string.Join(", ", nearest));
+        Bag.Report(DiagnosticDescriptors.PatternMatchesNothing, atKey ? Locator.Key(path) : Locator.Value(path), what, pattern, Model?.Name ?? "the model", string.Join(", ", nearest));
     }
 }
