@@ -99,7 +99,7 @@ public static class ModelInspector
     {
         ArgumentNullException.ThrowIfNull(module);
         TorchNative.EnsureLoaded();
-        var modules = module.named_modules().Where(m => m.name.Length > 0).ToList();
+        var modules = DepthFirst(module, "").ToList();
         var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
         var removers = new List<IDisposable>();
         long[] output;
@@ -108,6 +108,15 @@ public static class ModelInspector
         // Which modules stay in eval while the model trains: put it in train mode and look.
         module.train();
         var heldInEval = modules.Where(m => !m.module.training).Select(m => m.name).ToHashSet(StringComparer.Ordinal);
+        // A container counts as held when everything in it is (its own flag may not reflect its children's).
+        for (int i = modules.Count - 1; i >= 0; i--)
+        {
+            var children = modules[i].module.named_children().Select(c => modules[i].name + "." + c.name).ToList();
+            if (children.Count > 0 && children.All(heldInEval.Contains))
+            {
+                heldInEval.Add(modules[i].name);
+            }
+        }
         module.eval();
         try
         {
@@ -148,6 +157,20 @@ public static class ModelInspector
         var parameters = module.parameters().ToList();
         return new ModelReport(name, [3, inputSize.Height, inputSize.Width], output, layers,
             parameters.Sum(p => p.numel()), parameters.Where(p => p.requires_grad).Sum(p => p.numel()));
+    }
+
+    /// <summary>Every descendant with its full dotted name, parents before their children (depth first).</summary>
+    private static IEnumerable<(string name, Module module)> DepthFirst(Module parent, string prefix)
+    {
+        foreach (var (name, child) in parent.named_children())
+        {
+            string full = prefix.Length == 0 ? name : prefix + "." + name;
+            yield return (full, child);
+            foreach (var descendant in DepthFirst(child, full))
+            {
+                yield return descendant;
+            }
+        }
     }
 
     private sealed class HookHandle(HookableModule<Func<Module<Tensor, Tensor>, Tensor, Tensor>, Func<Module<Tensor, Tensor>, Tensor, Tensor, Tensor>>.HookRemover remover) : IDisposable

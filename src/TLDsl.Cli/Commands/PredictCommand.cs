@@ -1,0 +1,81 @@
+using System;
+using System.CommandLine;
+using System.Linq;
+using TLDsl.Runtime.Prediction;
+
+namespace TLDsl.Cli.Commands;
+
+/// <summary><c>tldsl predict</c>: labels and probabilities for image files.</summary>
+internal static class PredictCommand
+{
+    public static Command Create()
+    {
+        var run = new Argument<string>("run") { Description = "A run folder printed by 'tldsl train'." };
+        var images = new Argument<string[]>("images") { Description = "Image files (PNG, JPEG, BMP, ...).", Arity = ArgumentArity.OneOrMore };
+        var top = new Option<int>("--top") { Description = "Also list the N most probable labels per image.", DefaultValueFactory = _ => 1 };
+        var checkpoint = Text.CheckpointOption();
+        var format = Text.FormatOption();
+        var command = new Command("predict", "Classify images with a run's model. Text output: one line per image, 'image<TAB>label<TAB>probability', then with --top N the N best as indented 'label probability' lines.");
+        command.Arguments.Add(run);
+        command.Arguments.Add(images);
+        command.Options.Add(top);
+        command.Options.Add(checkpoint);
+        command.Options.Add(format);
+        command.SetAction(parse => Run(parse.GetValue(run)!, parse.GetValue(images)!, parse.GetValue(top), Text.Checkpoint(parse.GetValue(checkpoint)!),
+            parse.GetValue(format) == "json"));
+        return command;
+    }
+
+    private static int Run(string runPath, string[] images, int top, CheckpointChoice checkpoint, bool json)
+    {
+        if (top < 1)
+        {
+            throw new CliUserException($"--top must be at least 1, got {top}.", ExitCodes.Usage);
+        }
+        Text.RequireRun(runPath);
+        foreach (var image in images)
+        {
+            Text.RequireFile(image, "image file");
+        }
+        using var model = RunModel.Open(runPath, checkpoint);
+        var predictions = model.Predict(images, top);
+        if (json)
+        {
+            Text.WriteJson(w =>
+            {
+                w.WriteStartArray();
+                foreach (var p in predictions)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("image", p.Image);
+                    w.WriteString("label", p.Label);
+                    w.WriteNumber("probability", p.Probability);
+                    w.WriteStartArray("top");
+                    foreach (var t in p.Top)
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("label", t.Label);
+                        w.WriteNumber("probability", t.Probability);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            });
+            return ExitCodes.Success;
+        }
+        foreach (var p in predictions)
+        {
+            Console.Out.WriteLine($"{p.Image}\t{p.Label}\t{Text.Fixed(p.Probability)}");
+            if (top > 1)
+            {
+                foreach (var t in p.Top)
+                {
+                    Console.Out.WriteLine($"  {t.Label} {Text.Fixed(t.Probability)}");
+                }
+            }
+        }
+        return ExitCodes.Success;
+    }
+}
