@@ -4,6 +4,7 @@ using System.IO;
 using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 using System.Security.Cryptography;
+using TLDsl.Runtime.IO;
 
 namespace TLDsl.Runtime.Native;
 

@@ -97,34 +97,3 @@ internal static class Csv
         return records;
     }
 }
-
-/// <summary>Writes a file so that readers see either the old or the new content: temp file beside it, flush to disk,
-/// rename over.</summary>
-internal static class AtomicFile
-{
-    public static void WriteAllText(string path, string content) =>
-        WriteAllBytes(path, new UTF8Encoding(false).GetBytes(content));
-
-    public static void WriteAllBytes(string path, byte[] content)
-    {
-        string full = System.IO.Path.GetFullPath(path);
-        string temp = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(full) ?? ".",
-            "." + System.IO.Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                stream.Write(content, 0, content.Length);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
-        }
-    }
-}

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using ScottPlot;
+using TLDsl.Runtime.IO;
 
 namespace TLDsl.Runtime.Reporting;
 

@@ -200,7 +200,7 @@ public sealed class Trainer
                     optimizer.Optimizer.step();
                     optimizer.Optimizer.zero_grad();
                     state = state with { Step = state.Step + 1, PhaseStep = state.PhaseStep + 1 };
-                    if ((stopAfterSteps is long stop && state.Step >= stop && b + 1 < batches) || cancellation.IsCancellationRequested)
+                    if ((stopAfterSteps is long stop && state.Step >= stop) || cancellation.IsCancellationRequested)
                     {
                         string name = Checkpoints.Save(_run, _model, optimizer, state);
                         _observer.Message($"stopped after step {state.Step}; checkpoint {name}");

@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using TLDsl.Runtime.IO;
 using TLDsl.Runtime.Native;
 
 namespace TLDsl.Runtime.Tests.Native;

@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 
-namespace TLDsl.Runtime.Native;
+namespace TLDsl.Runtime.IO;
 
 /// <summary>Whole-file writes that readers never see half done, even with several processes racing.</summary>
 internal static class AtomicFile
@@ -17,9 +17,16 @@ internal static class AtomicFile
         return info.Length == content.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(content);
     }
 
+    /// <summary>UTF-8 text (no BOM), written atomically.</summary>
+    public static void WriteAllText(string path, string content) =>
+        Write(path, new System.Text.UTF8Encoding(false).GetBytes(content));
+
+    /// <summary>Same as <see cref="Write"/>.</summary>
+    public static void WriteAllBytes(string path, byte[] content) => Write(path, content);
+
     /// <summary>
-    /// Writes a uniquely named temporary file beside <paramref name="path"/>, flushes it to disk and renames it over
-    /// the target. rename(2) is atomic, so a racing process sees either no file or a whole one.
+    /// Writes a uniquely named temporary file beside <paramref name="path"/> (creating the folder), flushes it to disk
+    /// and renames it over the target. rename(2) is atomic, so a racing process sees either no file or a whole one.
     /// </summary>
     public static void Write(string path, byte[] content)
     {
