@@ -7,6 +7,7 @@ using System.Text.Json;
 using TLDsl.Runtime.Native;
 using TLDsl.Runtime.Surgery;
 using static TorchSharp.torch;
+using TLDsl.Runtime.IO;
 
 namespace TLDsl.Runtime.Training;
 
