@@ -177,6 +177,19 @@ public sealed class CommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Inspect_of_an_onnx_file_lists_inputs_outputs_opset_operators_and_initializers()
+    {
+        string onnx = Path.Combine(TestFiles.RepoRoot, "tests", "fixtures", "onnx", "mobilenet_v2_w035_c10_opset13.onnx");
+        var r = await Tldsl("inspect", onnx);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains($"{onnx}: ONNX IR 7, opset 13, producer pytorch", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("inputs:\n  input: float [batch, 3, 64, 64]\n", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("outputs:\n  logits: float [batch, 10]\n", r.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"\n  Conv\s+52\n", r.Stdout);
+        Assert.Contains("classifier.1.weight: float [10, 1280]", r.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Inspect_of_an_unknown_model_names_the_known_ones()
     {
         var r = await Tldsl("inspect", "resnet19");
