@@ -1,0 +1,163 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using TLDsl.Spec.Catalogue;
+using TLDsl.Spec.Model;
+
+namespace TLDsl.Generator;
+
+/// <summary>Turns a validated <see cref="PipelineSpec"/> into the emission model (layout, head types, defaults).</summary>
+internal static class ModelFactory
+{
+    private const string ModuleType = "global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>";
+
+    // TorchSharp module types a catalogue child kind maps to (the catalogue records GetType().Name of each child).
+    private static readonly HashSet<string> KnownKinds = new(StringComparer.Ordinal)
+    {
+        "Conv2d", "BatchNorm2d", "ReLU", "ReLU6", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "Sequential", "Linear", "Dropout",
+    };
+
+    public static IdentityModel Identity(ParsedPipeline p, PipelineSpec spec) => new(
+        p.Namespace, spec.Name, p.AttributeClass, p.Text, Sha256(p.Text), p.SourcePath,
+        spec.Base.Model ?? spec.Base.OnnxPath ?? "", spec.Base.Weights, spec.Base.Sha256, p.AttributeInputCode);
+
+    public static PipelineModel Create(ParsedPipeline p, PipelineSpec spec)
+    {
+        var catalogue = spec.Base.Model is { } m && ModelCatalogue.Default.TryGet(m, out var info) ? info : null;
+        var steps = catalogue is null ? new List<StepModel>() : Cut(Layout(catalogue), catalogue, spec.Base);
+        var head = new List<HeadModel>();
+        for (int i = 0; i < spec.Head.Count; i++)
+        {
+            head.Add(Head(spec.Head[i], i));
+        }
+        var phases = spec.Train.Phases.Select(p => p.Epochs).ToArray();
+        return new PipelineModel(
+            p.Namespace,
+            spec.Name,
+            p.AttributeClass,
+            p.SourcePath,
+            spec.Base.Model ?? spec.Base.OnnxPath ?? "",
+            spec.Labels.FromData,
+            p.UserLabelEnum,
+            EquatableArray.From(spec.Labels.Items.Select(l => new LabelModel(l.Name, l.Identifier))),
+            EquatableArray.From(steps),
+            EquatableArray.From(head),
+            spec.Train.Seed,
+            spec.Train.Batch,
+            spec.Train.Optimizer.Lr,
+            EquatableArray.From(phases),
+            spec.Train.Runs);
+    }
+
+    public static string Sha256(string text)
+    {
+        using var sha = SHA256.Create();
+        var bytes = sha.ComputeHash(Encoding.UTF8.GetBytes(text));
+        var sb = new StringBuilder(bytes.Length * 2);
+        foreach (var b in bytes)
+        {
+            sb.Append(b.ToString("x2", CultureInfo.InvariantCulture));
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The runtime's forward layout, derived from the catalogue's children: a pooling child is followed by a
+    /// flatten; a spatial child followed by a flat one gets a global average pool and a flatten between them.</summary>
+    internal static List<StepModel> Layout(BaseModelInfo model)
+    {
+        var steps = new List<StepModel>();
+        ChildInfo? previous = null;
+        foreach (var child in model.Children)
+        {
+            bool pooling = !child.Spatial && child.Kind.IndexOf("Pool", StringComparison.Ordinal) >= 0;
+            if (!pooling && !child.Spatial && previous is { Spatial: true })
+            {
+                steps.Add(new StepModel("(pool)", StepKind.Pool, ""));
+                steps.Add(new StepModel("(flatten)", StepKind.Flatten, ""));
+            }
+            steps.Add(new StepModel(child.Name, StepKind.Child, KnownKinds.Contains(child.Kind) ? "global::TorchSharp.Modules." + child.Kind : ModuleType));
+            if (pooling)
+            {
+                steps.Add(new StepModel("(flatten)", StepKind.Flatten, ""));
+            }
+            previous = child;
+        }
+        return steps;
+    }
+
+    /// <summary>Applies <c>drop</c> / <c>cut_at</c> as the runtime's BackboneCut does: keep the steps before the first dropped layer.</summary>
+    internal static List<StepModel> Cut(List<StepModel> layout, BaseModelInfo model, BaseSpec spec)
+    {
+        var order = new List<string>();
+        foreach (var child in model.Children)
+        {
+            order.Add(child.Name);
+            if (child.Kind == "Sequential")
+            {
+                string prefix = child.Name + ".";
+                order.AddRange(model.Modules.Select(m => m.Name)
+                    .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.IndexOf('.', prefix.Length) < 0));
+            }
+        }
+        string? first = null;
+        if (spec.CutAt is { } last)
+        {
+            int at = order.IndexOf(last);
+            first = order.Skip(at + 1).FirstOrDefault(n => !n.StartsWith(last + ".", StringComparison.Ordinal));
+        }
+        else if (spec.Drop.Count > 0)
+        {
+            first = spec.Drop.Where(order.Contains).OrderBy(order.IndexOf).FirstOrDefault();
+        }
+        if (first is null)
+        {
+            return layout;
+        }
+        var kept = new List<StepModel>();
+        foreach (var step in layout)
+        {
+            if (step.Kind == StepKind.Child && step.Name == first)
+            {
+                break;
+            }
+            if (step.Kind == StepKind.Child && first.StartsWith(step.Name + ".", StringComparison.Ordinal))
+            {
+                if (int.TryParse(first.Substring(step.Name.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int index) && index > 0)
+                {
+                    kept.Add(step with { FieldType = "global::TorchSharp.Modules.Sequential" });
+                }
+                break;
+            }
+            kept.Add(step);
+        }
+        return kept;
+    }
+
+    private static HeadModel Head(HeadLayerSpec layer, int index)
+    {
+        string n = index.ToString(CultureInfo.InvariantCulture);
+        return layer switch
+        {
+            LinearLayerSpec l => new HeadModel(index, "global::TorchSharp.Modules.Linear", "linear" + n,
+                "linear: " + (l.OutIsLabels ? "labels" : l.OutFeatures?.ToString(CultureInfo.InvariantCulture)) + (l.Bias ? "" : " (no bias)")),
+            DropoutLayerSpec d => new HeadModel(index, "global::TorchSharp.Modules.Dropout", "dropout" + n,
+                "dropout: " + d.P.ToString("R", CultureInfo.InvariantCulture)),
+            NormLayerSpec { Kind: HeadLayerKind.BatchNorm } b => new HeadModel(index,
+                b.Spatial ? "global::TorchSharp.Modules.BatchNorm2d" : "global::TorchSharp.Modules.BatchNorm1d", "batchnorm" + n, "batchnorm"),
+            NormLayerSpec => new HeadModel(index, "global::TorchSharp.Modules.LayerNorm", "layernorm" + n, "layernorm"),
+            PoolLayerSpec p => new HeadModel(index, "global::TLDsl.Runtime.Surgery.GlobalPool", "pool" + n,
+                "pool: " + p.Pool.ToString().ToLowerInvariant()),
+            _ => layer.Kind switch
+            {
+                HeadLayerKind.Relu => new HeadModel(index, "global::TorchSharp.Modules.ReLU", "relu" + n, "relu"),
+                HeadLayerKind.Gelu => new HeadModel(index, "global::TorchSharp.Modules.GELU", "gelu" + n, "gelu"),
+                HeadLayerKind.Silu => new HeadModel(index, "global::TorchSharp.Modules.SiLU", "silu" + n, "silu"),
+                HeadLayerKind.Flatten => new HeadModel(index, "global::TorchSharp.Modules.Flatten", "flatten" + n, "flatten"),
+                _ => new HeadModel(index, ModuleType, "layer" + n, layer.Kind.ToString().ToLowerInvariant()),
+            },
+        };
+    }
+}

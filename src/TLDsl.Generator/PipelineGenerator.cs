@@ -1,0 +1,407 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using TLDsl.Spec.Attributes;
+using TLDsl.Spec.Diagnostics;
+using TLDsl.Spec.Model;
+using TLDsl.Spec.Parsing;
+
+namespace TLDsl.Generator;
+
+/// <summary>
+/// Turns <c>*.tl.yaml</c> AdditionalFiles and <c>[TransferPipeline]</c> classes into a typed TorchSharp model, a label
+/// enum, a trainer and the pipeline's identity; reports TLDsl.Spec's diagnostics at the YAML line or attribute.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class PipelineGenerator : IIncrementalGenerator
+{
+    /// <summary>Tracking names of the pipeline steps (for incremental tests).</summary>
+    public static class Steps
+    {
+        /// <summary>The generator options from the project (root namespace, project folder).</summary>
+        public const string Options = "TLDsl.Options";
+
+        /// <summary>The <c>*.tl.yaml</c> AdditionalFiles, as path and text.</summary>
+        public const string YamlFiles = "TLDsl.YamlFiles";
+
+        /// <summary>Other AdditionalFiles (ONNX layer listings).</summary>
+        public const string OtherFiles = "TLDsl.OtherFiles";
+
+        /// <summary>YAML pipelines read and validated.</summary>
+        public const string ParseYaml = "TLDsl.ParseYaml";
+
+        /// <summary>Attribute pipelines read and validated.</summary>
+        public const string ParseAttributes = "TLDsl.ParseAttributes";
+
+        /// <summary>The diagnostics of each pipeline.</summary>
+        public const string Diagnostics = "TLDsl.Diagnostics";
+
+        /// <summary>The typed model (model, labels, trainer) of each valid pipeline: unchanged by comment edits.</summary>
+        public const string EmitTypes = "TLDsl.EmitTypes";
+
+        /// <summary>The identity (text, hash) of each valid pipeline.</summary>
+        public const string EmitIdentity = "TLDsl.EmitIdentity";
+    }
+
+    private const string DefaultNamespace = "TLDsl.Generated";
+
+    /// <inheritdoc/>
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        context.RegisterPostInitializationOutput(static c => c.AddSource(AttributeSource.HintName, AttributeSource.Text));
+
+        var options = context.AnalyzerConfigOptionsProvider
+            .Select(static (p, _) => ReadOptions(p.GlobalOptions))
+            .WithTrackingName(Steps.Options);
+
+        var yaml = context.AdditionalTextsProvider
+            .Where(static t => t.Path.EndsWith(".tl.yaml", StringComparison.OrdinalIgnoreCase))
+            .Select(static (t, ct) => new TextFile(t.Path, t.GetText(ct)?.ToString() ?? ""))
+            .WithTrackingName(Steps.YamlFiles);
+
+        var others = context.AdditionalTextsProvider
+            .Where(static t => !t.Path.EndsWith(".tl.yaml", StringComparison.OrdinalIgnoreCase))
+            .Select(static (t, ct) => new TextFile(t.Path, t.GetText(ct)?.ToString() ?? ""))
+            .Collect()
+            .Select(static (files, _) => EquatableArray.From(files.OrderBy(f => f.Path, StringComparer.Ordinal)))
+            .WithTrackingName(Steps.OtherFiles);
+
+        var fromYaml = yaml.Combine(options).Combine(others)
+            .Select(static (input, ct) => ParseYaml(input.Left.Left, input.Left.Right, input.Right))
+            .WithTrackingName(Steps.ParseYaml);
+
+        var fromAttributes = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                "TLDsl.TransferPipelineAttribute",
+                static (node, _) => node is ClassDeclarationSyntax,
+                static (ctx, ct) => ReadAttributeInput(ctx, ct))
+            .Where(static input => input is not null)
+            .Combine(options)
+            .Select(static (input, _) => ParseAttributes(input.Left!, input.Right))
+            .WithTrackingName(Steps.ParseAttributes);
+
+        Register(context, fromYaml);
+        Register(context, fromAttributes);
+    }
+
+    private static void Register(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<ParsedPipeline> parsed)
+    {
+        var diagnostics = parsed
+            .Select(static (p, _) => p.Diagnostics)
+            .WithTrackingName(Steps.Diagnostics);
+        context.RegisterSourceOutput(diagnostics, static (spc, list) =>
+        {
+            foreach (var d in list)
+            {
+                spc.ReportDiagnostic(Descriptors.Create(d));
+            }
+        });
+
+        var types = parsed
+            .Select(static (p, _) => Safe(p, static (q, spec) => ModelFactory.Create(q, spec)))
+            .WithTrackingName(Steps.EmitTypes);
+        context.RegisterSourceOutput(types, static (spc, r) => Output(spc, r, static m => Emitter.Emit(m)));
+
+        var identity = parsed
+            .Select(static (p, _) => Safe(p, static (q, spec) => ModelFactory.Identity(q, spec)))
+            .WithTrackingName(Steps.EmitIdentity);
+        context.RegisterSourceOutput(identity, static (spc, r) =>
+            Output(spc, r, static m => new[] { (m.Name + ".Pipeline.g.cs", Emitter.Pipeline(m)) }));
+    }
+
+    /// <summary>The model for a valid pipeline, or a TLD0032 diagnostic if building it throws; nothing for an invalid one.</summary>
+    private static Built<T>? Safe<T>(ParsedPipeline p, Func<ParsedPipeline, PipelineSpec, T> create) where T : class
+    {
+        if (p.Spec is null || p.Diagnostics.Any(d => d.Severity == SpecDiagnosticSeverity.Error))
+        {
+            return null;
+        }
+        try
+        {
+            return new Built<T>(create(p, p.Spec), null);
+        }
+#pragma warning disable CA1031 // the generator must never throw into the compiler
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return new Built<T>(null, Internal(p.SourcePath, p.AttributeClass is null || p.Diagnostics.Count == 0 ? null : p.Diagnostics[0].Location, e));
+        }
+    }
+
+    private static void Output<T>(SourceProductionContext spc, Built<T>? built, Func<T, IEnumerable<(string HintName, string Source)>> emit)
+        where T : class
+    {
+        if (built is null)
+        {
+            return;
+        }
+        if (built.Error is { } error)
+        {
+            spc.ReportDiagnostic(Descriptors.Create(error));
+            return;
+        }
+        try
+        {
+            foreach (var (hint, source) in emit(built.Model!).ToList())
+            {
+                spc.AddSource(hint, source);
+            }
+        }
+#pragma warning disable CA1031 // the generator must never throw into the compiler
+        catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            spc.ReportDiagnostic(Descriptors.Create(Internal("", null, e)));
+        }
+    }
+
+    private static DiagnosticInfo Internal(string path, LocationInfo? location, Exception e)
+    {
+        var span = path.Length == 0 ? null : LocationInfo.From(SourceSpan.StartOf(path));
+        return new DiagnosticInfo(DiagnosticDescriptors.InternalError.Id, SpecDiagnosticSeverity.Error,
+            DiagnosticDescriptors.InternalError.FormatMessage(e.GetType().Name + ": " + e.Message), location ?? span);
+    }
+
+    private static GeneratorOptions ReadOptions(AnalyzerConfigOptions global)
+    {
+        global.TryGetValue("build_property.RootNamespace", out var ns);
+        global.TryGetValue("build_property.ProjectDir", out var dir);
+        return new GeneratorOptions(string.IsNullOrWhiteSpace(ns) ? DefaultNamespace : ns!.Trim(), dir?.Trim() ?? "");
+    }
+
+    private static string Relative(string path, string projectDir)
+    {
+        string p = path.Replace('\\', '/');
+        string d = projectDir.Replace('\\', '/');
+        if (d.Length > 0 && !d.EndsWith("/", StringComparison.Ordinal))
+        {
+            d += "/";
+        }
+        return d.Length > 0 && p.StartsWith(d, StringComparison.OrdinalIgnoreCase) ? p.Substring(d.Length) : p;
+    }
+
+    private static ParsedPipeline ParseYaml(TextFile file, GeneratorOptions options, EquatableArray<TextFile> others)
+    {
+        string relative = Relative(file.Path, options.ProjectDir);
+        try
+        {
+            var parseOptions = new PipelineParseOptions
+            {
+                ReadFile = path =>
+                {
+                    string wanted = path.Replace('\\', '/');
+                    foreach (var f in others)
+                    {
+                        if (string.Equals(f.Path.Replace('\\', '/'), wanted, StringComparison.Ordinal))
+                        {
+                            return f.Text;
+                        }
+                    }
+                    return null;
+                },
+            };
+            var result = PipelineParser.Parse(file.Text, file.Path, parseOptions);
+            var diagnostics = result.Diagnostics.Select(d => Convert(d, null)).ToArray();
+            return new ParsedPipeline(options.Namespace, null, file.Text, relative, null, null,
+                result.HasErrors ? null : result.Spec, EquatableArray.From(diagnostics));
+        }
+#pragma warning disable CA1031 // the generator must never throw into the compiler
+        catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            return new ParsedPipeline(options.Namespace, null, file.Text, relative, null, null, null,
+                EquatableArray.Of(Internal(file.Path, null, e)));
+        }
+    }
+
+    private static DiagnosticInfo Convert(SpecDiagnostic d, LocationInfo? fallback)
+    {
+        var location = d.LocationToken as LocationInfo ?? (d.Span is { } span ? LocationInfo.From(span) : fallback);
+        return new DiagnosticInfo(d.Id, d.Severity, d.Message, location);
+    }
+
+    private static AttributeRead? ReadAttributeInput(GeneratorAttributeSyntaxContext ctx, CancellationToken ct)
+    {
+        if (ctx.TargetSymbol is not INamedTypeSymbol type || type.ContainingType is not null)
+        {
+            return null;
+        }
+        var classLocation = LocationInfo.From(type.Locations.FirstOrDefault());
+        var occurrences = new List<AttributeOccurrence>();
+        var labelNames = new List<string>();
+        string? userEnum = null;
+        foreach (var a in type.GetAttributes())
+        {
+            ct.ThrowIfCancellationRequested();
+            var cls = a.AttributeClass;
+            if (cls is null || cls.ContainingNamespace?.ToDisplayString() != "TLDsl" || !cls.Name.EndsWith("Attribute", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            var syntax = a.ApplicationSyntaxReference?.GetSyntax(ct) as AttributeSyntax;
+            var location = LocationInfo.From(syntax?.GetLocation());
+            var args = new List<AttributeArgument>();
+            for (int i = 0; i < a.ConstructorArguments.Length; i++)
+            {
+                var arg = a.ConstructorArguments[i];
+                var argLocation = syntax?.ArgumentList is { } list && i < list.Arguments.Count ? LocationInfo.From(list.Arguments[i].GetLocation()) : location;
+                if (arg.Kind == TypedConstantKind.Type && arg.Value is INamedTypeSymbol t)
+                {
+                    if (t.TypeKind == TypeKind.Enum)
+                    {
+                        labelNames.AddRange(t.GetMembers().OfType<IFieldSymbol>().Where(f => f.IsConst).Select(f => f.Name));
+                        userEnum = t.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+                    }
+                    args.Add(new AttributeArgument(null, AttributeValue.Type(t.ToDisplayString()), argLocation));
+                }
+                else if (arg.Kind == TypedConstantKind.Array)
+                {
+                    // params arrays arrive as one array argument: spread them like the written arguments.
+                    args.Add(new AttributeArgument(null, ArrayValue(arg), argLocation));
+                }
+                else
+                {
+                    args.Add(new AttributeArgument(null, Scalar(arg), argLocation));
+                }
+            }
+            foreach (var named in a.NamedArguments)
+            {
+                var argSyntax = syntax?.ArgumentList?.Arguments.FirstOrDefault(s => s.NameEquals?.Name.Identifier.ValueText == named.Key);
+                var value = named.Value.Kind == TypedConstantKind.Array ? ArrayValue(named.Value) : Scalar(named.Value);
+                args.Add(new AttributeArgument(named.Key, value, LocationInfo.From(argSyntax?.GetLocation()) ?? location));
+            }
+            string name = cls.Name.Substring(0, cls.Name.Length - "Attribute".Length);
+            occurrences.Add(new AttributeOccurrence(name, EquatableArray.From(args), location));
+        }
+        string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
+        string path = type.Locations.FirstOrDefault()?.SourceTree?.FilePath ?? "";
+        var input = new AttributePipelineInput(type.Name, classLocation, EquatableArray.From(occurrences), EquatableArray.From(labelNames), path);
+        return new AttributeRead(input, ns, userEnum);
+    }
+
+    private static AttributeValue Scalar(TypedConstant c) => c.Value switch
+    {
+        string s => AttributeValue.Of(s),
+        bool b => AttributeValue.Of(b),
+        int i => AttributeValue.Of((double)i),
+        double d => AttributeValue.Of(d),
+        float f => AttributeValue.Of((double)f),
+        long l => AttributeValue.Of((double)l),
+        null => AttributeValue.Of((string?)null),
+        var other => AttributeValue.Of(System.Convert.ToString(other, CultureInfo.InvariantCulture)),
+    };
+
+    private static AttributeValue ArrayValue(TypedConstant c)
+    {
+        var items = c.Values;
+        if (items.Length > 0 && items.All(v => v.Value is string))
+        {
+            return AttributeValue.Of(items.Select(v => (string)v.Value!).ToArray());
+        }
+        if (items.Length > 0 && items.All(v => v.Value is double or int or float))
+        {
+            return AttributeValue.Of(items.Select(v => System.Convert.ToDouble(v.Value, CultureInfo.InvariantCulture)).ToArray());
+        }
+        return c.Type is IArrayTypeSymbol { ElementType.SpecialType: SpecialType.System_String } || items.Length == 0
+            ? AttributeValue.Of(Array.Empty<string>())
+            : AttributeValue.Of(items.Select(v => System.Convert.ToDouble(v.Value, CultureInfo.InvariantCulture)).ToArray());
+    }
+
+    private static ParsedPipeline ParseAttributes(AttributeRead read, GeneratorOptions options)
+    {
+        var input = read.Input;
+        string relative = Relative(input.SourcePath, options.ProjectDir);
+        string text = CanonicalText(input);
+        var fallback = input.ClassLocationToken as LocationInfo;
+        try
+        {
+            var result = AttributePipelineReader.Read(input);
+            var diagnostics = result.Diagnostics.Select(d => Convert(d, fallback)).ToArray();
+            return new ParsedPipeline(read.Namespace, input.ClassName, text, relative, read.UserLabelEnum,
+                AttributeInputCode(input, relative), result.HasErrors ? null : result.Spec, EquatableArray.From(diagnostics));
+        }
+#pragma warning disable CA1031 // the generator must never throw into the compiler
+        catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            return new ParsedPipeline(read.Namespace, input.ClassName, text, relative, null, null, null,
+                EquatableArray.Of(Internal(input.SourcePath, fallback, e)));
+        }
+    }
+
+    /// <summary>A stable text form of the attributes (their identity); independent of formatting and positions.</summary>
+    internal static string CanonicalText(AttributePipelineInput input)
+    {
+        var sb = new StringBuilder();
+        foreach (var a in input.Attributes)
+        {
+            sb.Append('[').Append(a.Name).Append('(');
+            sb.Append(string.Join(", ", a.Arguments.Select(x => (x.Name is null ? "" : x.Name + " = ") + x.Value)));
+            sb.Append(")]\n");
+        }
+        sb.Append("partial class ").Append(input.ClassName).Append('\n');
+        if (input.LabelNames.Count > 0)
+        {
+            sb.Append("// labels: ").Append(string.Join(", ", input.LabelNames)).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>C# that rebuilds the attribute input at run time, so the runtime reads the very same pipeline.</summary>
+    private static string AttributeInputCode(AttributePipelineInput input, string path)
+    {
+        const string Ns = "global::TLDsl.Spec.Attributes.";
+        const string Eq = "global::TLDsl.Spec.Model.EquatableArray.From";
+        var sb = new StringBuilder();
+        sb.Append("new ").Append(Ns).Append("AttributePipelineInput(").Append(SourceWriter.Literal(input.ClassName)).Append(", null, ")
+          .Append(Eq).Append("(new ").Append(Ns).Append("AttributeOccurrence[] { ");
+        foreach (var a in input.Attributes)
+        {
+            sb.Append("new ").Append(Ns).Append("AttributeOccurrence(").Append(SourceWriter.Literal(a.Name)).Append(", ")
+              .Append(Eq).Append("(new ").Append(Ns).Append("AttributeArgument[] { ");
+            foreach (var x in a.Arguments)
+            {
+                sb.Append("new ").Append(Ns).Append("AttributeArgument(").Append(SourceWriter.Literal(x.Name)).Append(", ")
+                  .Append(ValueCode(x.Value)).Append(", null), ");
+            }
+            sb.Append("}), null), ");
+        }
+        sb.Append("}), ").Append(Eq).Append("(new string[] { ")
+          .Append(string.Join(", ", input.LabelNames.Select(SourceWriter.Literal))).Append(" }), ")
+          .Append(SourceWriter.Literal(path)).Append(')');
+        return sb.ToString();
+    }
+
+    private static string ValueCode(AttributeValue v)
+    {
+        const string V = "global::TLDsl.Spec.Attributes.AttributeValue.";
+        return v.Kind switch
+        {
+            AttributeValueKind.Text => V + "Of((string?)" + SourceWriter.Literal(v.Text) + ")",
+            AttributeValueKind.Number => V + "Of(" + SourceWriter.Number(v.Number) + ")",
+            AttributeValueKind.Boolean => V + "Of(" + (v.Boolean ? "true" : "false") + ")",
+            AttributeValueKind.StringArray => V + "Of(new string[] { " + string.Join(", ", v.Strings.Select(SourceWriter.Literal)) + " })",
+            AttributeValueKind.NumberArray => V + "Of(new double[] { " + string.Join(", ", v.Numbers.Select(SourceWriter.Number)) + " })",
+            _ => V + "Type(" + SourceWriter.Literal(v.Text) + ")",
+        };
+    }
+}
+
+/// <summary>Project settings the generator reads (value-equatable).</summary>
+internal sealed record GeneratorOptions(string Namespace, string ProjectDir);
+
+/// <summary>An AdditionalFile's path and text.</summary>
+internal sealed record TextFile(string Path, string Text);
+
+/// <summary>The attribute input of one class, with its namespace and a user-declared label enum.</summary>
+internal sealed record AttributeRead(AttributePipelineInput Input, string Namespace, string? UserLabelEnum);
+
+/// <summary>A model to emit, or the internal error that prevented building it.</summary>
+internal sealed record Built<T>(T? Model, DiagnosticInfo? Error) where T : class;
