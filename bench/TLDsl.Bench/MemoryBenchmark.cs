@@ -1,0 +1,59 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using TLDsl.Runtime.Pipelines;
+using TLDsl.Runtime.Reporting;
+
+namespace TLDsl.Bench;
+
+/// <summary>RSS at the end of each of 10 epochs of a fine-tune whose backbone runs every batch (layer4 trains), to show
+/// that one dispose scope per batch keeps native memory flat.</summary>
+internal static class MemoryBenchmark
+{
+    public static int Run(string[] args)
+    {
+        int epochs = BenchPipelines.Option(args, "--epochs", 10);
+        int size = BenchPipelines.Option(args, "--size", 64);
+        string scratch = Directory.CreateTempSubdirectory("tldsl-bench-memory").FullName;
+        string pipeline = BenchPipelines.Write(scratch, "MemoryBench", BenchPipelines.DataFolder(args),
+            $"    - {{ epochs: {epochs}, unfreeze: [layer4], lr: {{ layer4: 1e-4, head: 1e-3 }} }}", size: size);
+        var observer = new RssObserver();
+        using (var session = TrainingSession.Start(pipeline, new TrainingOverrides { RunsRoot = Path.Combine(scratch, "runs") }))
+        {
+            session.Train(observer);
+        }
+        Console.WriteLine($"RSS at the end of each epoch ({size}x{size}, layer4 + head training, backbone forward every batch):");
+        for (int i = 0; i < observer.Rss.Count; i++)
+        {
+            Console.WriteLine($"  epoch {i + 1,2}: {observer.Rss[i],8:F1} MiB");
+        }
+        if (observer.Rss.Count >= 2)
+        {
+            double growth = (observer.Rss[^1] - observer.Rss[1]) / observer.Rss[1] * 100;
+            Console.WriteLine($"  growth epoch 2 -> {observer.Rss.Count}: {growth:+0.00;-0.00}%   peak {Rss.PeakMiB:F1} MiB");
+        }
+        Directory.Delete(scratch, recursive: true);
+        return 0;
+    }
+
+    private sealed class RssObserver : ITrainingObserver
+    {
+        public List<double> Rss { get; } = [];
+
+        public void PhaseStarted(string phase, int phaseIndex, int phaseCount, int epochs, bool cachedFeatures) { }
+
+        public void FeatureCaching(int done, int total) { }
+
+        public void BatchCompleted(int epoch, int batch, int batchesPerEpoch, double loss, double learningRate) { }
+
+        public void EpochCompleted(EpochRecord record)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            Rss.Add(TLDsl.Bench.Rss.CurrentMiB);
+            Console.WriteLine($"  epoch {record.Epoch}: valid accuracy {record.ValidAccuracy:F4}, {record.Seconds:F1} s, RSS {Rss[^1]:F1} MiB");
+        }
+
+        public void Message(string text) { }
+    }
+}

@@ -1,0 +1,24 @@
+using System;
+using System.Globalization;
+using TLDsl.Bench;
+using TLDsl.Runtime.Native;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+TorchNative.EnsureLoaded();
+string command = args.Length > 0 ? args[0] : "help";
+string[] rest = args.Length > 1 ? args[1..] : [];
+return command switch
+{
+    "cache" => CacheBenchmark.Run(rest),
+    "memory" => MemoryBenchmark.Run(rest),
+    "step-memory" => StepMemoryBenchmark.Run(rest),
+    "accuracy" => AccuracyBenchmark.Run(rest),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.WriteLine("usage: TLDsl.Bench cache|memory|step-memory [--frozen|--unfrozen]|accuracy [--data <fashion-mnist folder>]");
+    return 2;
+}

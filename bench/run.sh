@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# TLDsl's benchmarks: figures and ratios printed, and kept in bench/results/<date>.txt. Never asserted in tests.
+#   bench/run.sh [all|cache|memory|step-memory|accuracy] [--data <folder with Fashion-MNIST IDX files>]
+# Default data: the committed sample (samples/fashion-mnist). The full set: apt-get install dataset-fashion-mnist,
+# then --data /usr/share/datasets/fashion-mnist.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what="${1:-all}"; shift || true
+dotnet build bench/TLDsl.Bench -c Release -v q -nologo >/dev/null
+bench() { dotnet bench/TLDsl.Bench/bin/Release/net10.0/TLDsl.Bench.dll "$@"; }
+mkdir -p bench/results
+out="bench/results/$(date -u +%Y-%m-%d).txt"
+{
+  echo "== TLDsl benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+  if [[ "$what" == all || "$what" == cache ]]; then echo "-- cached frozen features"; bench cache "$@"; fi
+  if [[ "$what" == all || "$what" == memory ]]; then echo "-- memory across epochs"; bench memory "$@"; fi
+  if [[ "$what" == all || "$what" == step-memory ]]; then
+    echo "-- peak memory of a training step (separate processes)"
+    bench step-memory --frozen "$@"
+    bench step-memory --unfrozen "$@"
+  fi
+  if [[ "$what" == all || "$what" == accuracy ]]; then echo "-- accuracy"; bench accuracy "$@"; fi
+} 2>&1 | tee -a "$out"
