@@ -1,0 +1,79 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Text;
+using TLDsl.Generator;
+
+namespace TLDsl.Generator.Tests;
+
+/// <summary>An in-memory AdditionalFile.</summary>
+internal sealed class MemoryText(string path, string text) : AdditionalText
+{
+    public override string Path { get; } = path;
+
+    public override SourceText GetText(CancellationToken cancellationToken = default) => SourceText.From(text);
+}
+
+/// <summary>Runs the generator over sources and AdditionalFiles with step tracking on.</summary>
+internal static class GeneratorHarness
+{
+    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
+        ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
+            .Split(System.IO.Path.PathSeparator)
+            .Where(p => p.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+            .Where(p => !System.IO.Path.GetFileName(p).StartsWith("xunit", StringComparison.OrdinalIgnoreCase))
+            .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
+            .ToImmutableArray());
+
+    public static string RepoRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "TLDsl.sln")))
+            {
+                dir = dir.Parent;
+            }
+            return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+        }
+    }
+
+    public static CSharpParseOptions ParseOptions { get; } = new(LanguageVersion.Latest);
+
+    public static CSharpCompilation Compilation(params string[] sources) => CSharpCompilation.Create(
+        "GeneratorTestAssembly",
+        sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Source{i}.cs")),
+        References.Value,
+        new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable,
+            generalDiagnosticOption: ReportDiagnostic.Error));
+
+    public static GeneratorDriver Driver(params AdditionalText[] texts) => CSharpGeneratorDriver.Create(
+        new[] { new PipelineGenerator().AsSourceGenerator() },
+        texts,
+        ParseOptions,
+        optionsProvider: null,
+        driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    public static (GeneratorDriver Driver, Compilation Output, ImmutableArray<Diagnostic> Diagnostics) Run(
+        CSharpCompilation compilation, params AdditionalText[] texts)
+    {
+        var driver = Driver(texts).RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
+        return (driver, output, diagnostics);
+    }
+
+    /// <summary>The generated sources (hint name, text), in hint-name order.</summary>
+    public static IReadOnlyList<(string HintName, string Text)> Sources(GeneratorDriver driver) =>
+        driver.GetRunResult().Results.SelectMany(r => r.GeneratedSources)
+            .Select(s => (s.HintName, s.SourceText.ToString()))
+            .OrderBy(s => s.HintName, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>Errors and warnings of compiling the generated code (what the consumer would see).</summary>
+    public static IReadOnlyList<Diagnostic> CompileProblems(Compilation output) =>
+        output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
+}
