@@ -9,16 +9,39 @@ using static TorchSharp.torch.nn;
 
 namespace TLDsl.Runtime.Surgery;
 
+/// <summary>A backbone child whose forward pass is a graph of named layers rather than a sequence (an imported ONNX
+/// graph): surgery can cut inside it by layer name, and <see cref="TransferModel"/> registers its layers under their
+/// own names (no prefix), so freeze rules and state-dict keys use the layer names directly.</summary>
+public interface IGraphBackbone
+{
+    /// <summary>The layers in run order: every name a drop or cut can address.</summary>
+    IReadOnlyList<string> LayerNames { get; }
+
+    /// <summary>A module over the same layers that returns the output of <paramref name="layer"/>
+    /// (<paramref name="keepLayer"/>) or its data input (the layer is dropped); its children are the kept layers.</summary>
+    Module<Tensor, Tensor> Truncate(string layer, bool keepLayer);
+}
+
+/// <summary>Where a graph backbone (<see cref="IGraphBackbone"/>) is cut.</summary>
+/// <param name="Step">The layout step holding the graph.</param>
+/// <param name="Layer">The layer at the cut.</param>
+/// <param name="KeepLayer">True: the output of <paramref name="Layer"/> is the feature; false: its input is.</param>
+public sealed record GraphCut(string Step, string Layer, bool KeepLayer);
+
 /// <summary>The part of a base model that is kept: whole layout steps, and possibly the first items of a
 /// Sequential child (dropping <c>classifier.6</c> keeps <c>classifier.0</c> to <c>classifier.5</c>).</summary>
 public sealed class BackboneCut
 {
-    private BackboneCut(IReadOnlyList<LayoutStep> steps, IReadOnlyList<string> dropped, string? firstDropped)
+    private BackboneCut(IReadOnlyList<LayoutStep> steps, IReadOnlyList<string> dropped, string? firstDropped, GraphCut? graphCut = null)
     {
         Steps = steps;
         Dropped = dropped;
         FirstDropped = firstDropped;
+        GraphCut = graphCut;
     }
+
+    /// <summary>Where a graph backbone step (<see cref="IGraphBackbone"/>) is cut inside, or null.</summary>
+    public GraphCut? GraphCut { get; }
 
     /// <summary>The kept steps, in order; a step may name a truncated Sequential.</summary>
     public IReadOnlyList<LayoutStep> Steps { get; }
@@ -53,6 +76,11 @@ public sealed class BackboneCut
             }
         }
         string first = names.OrderBy(n => order[n]).First();
+        if (FindGraphLayer(architecture, model, first) is not null)
+        {
+            // Inside a graph, dropping a layer drops everything that needs it; the features are the layer's input.
+            return Before(architecture, model, first);
+        }
         var tail = order.Where(p => p.Value >= order[first]).Select(p => p.Key).Where(n => !IsWithinDropped(n, names)).ToList();
         var notDropped = tail.Where(n => !names.Contains(n) && !names.Any(d => n.StartsWith(d + ".", StringComparison.Ordinal))).ToList();
         if (notDropped.Count > 0)
@@ -72,6 +100,10 @@ public sealed class BackboneCut
         {
             throw new SurgeryException($"cannot cut at '{lastKept}': {architecture.Name} has no layer of that name at the top level or in a top-level Sequential; candidates: {string.Join(", ", order.Keys)}.");
         }
+        if (FindGraphLayer(architecture, model, lastKept) is { } graphStep)
+        {
+            return GraphCutAt(architecture, model, graphStep, lastKept, keepLayer: true);
+        }
         var next = order.Where(p => p.Value > position && !p.Key.StartsWith(lastKept + ".", StringComparison.Ordinal)).OrderBy(p => p.Value).Select(p => p.Key).FirstOrDefault();
         return next is null ? None(architecture) : Before(architecture, model, next);
     }
@@ -79,8 +111,49 @@ public sealed class BackboneCut
     private static bool IsWithinDropped(string name, IReadOnlyCollection<string> dropped) =>
         dropped.Any(d => name.StartsWith(d + ".", StringComparison.Ordinal));
 
+    /// <summary>The layout step whose graph backbone has a layer called <paramref name="layer"/>, or null.</summary>
+    private static string? FindGraphLayer(BaseArchitecture architecture, Module<Tensor, Tensor> model, string layer)
+    {
+        var children = model.named_children().ToDictionary(c => c.name, c => c.module);
+        return architecture.Layout
+            .Where(s => s.Kind == LayoutStepKind.Child && s.Name != layer && children.TryGetValue(s.Name, out var m) && m is IGraphBackbone g && g.LayerNames.Contains(layer))
+            .Select(s => s.Name).FirstOrDefault();
+    }
+
+    /// <summary>Keeps the steps before the graph step, the graph up to the cut, and nothing after it.</summary>
+    private static BackboneCut GraphCutAt(BaseArchitecture architecture, Module<Tensor, Tensor> model, string step, string layer, bool keepLayer)
+    {
+        var graph = (IGraphBackbone)model.named_children().First(c => c.name == step).module;
+        var kept = ((IGraphBackbone)graph.Truncate(layer, keepLayer)).LayerNames.ToHashSet(StringComparer.Ordinal);
+        var steps = new List<LayoutStep>();
+        var dropped = new List<string>();
+        bool after = false;
+        foreach (var s in architecture.Layout)
+        {
+            if (after)
+            {
+                if (s.Kind == LayoutStepKind.Child)
+                {
+                    dropped.Add(s.Name);
+                }
+                continue;
+            }
+            steps.Add(s);
+            after = s.Kind == LayoutStepKind.Child && s.Name == step;
+        }
+        // Names relative to the uncut model (the graph's layers are its step's children there).
+        dropped.InsertRange(0, graph.LayerNames.Where(n => !kept.Contains(n)).Select(n => $"{step}.{n}"));
+        var firstDropped = keepLayer ? graph.LayerNames.FirstOrDefault(n => !kept.Contains(n)) : layer;
+        return new BackboneCut(steps, dropped, firstDropped, new GraphCut(step, layer, keepLayer));
+    }
+
     private static BackboneCut Before(BaseArchitecture architecture, Module<Tensor, Tensor> model, string firstDropped)
     {
+        if (FindGraphLayer(architecture, model, firstDropped) is { } graphStep)
+        {
+            return GraphCutAt(architecture, model, graphStep, firstDropped, keepLayer: false);
+        }
+
         var children = model.named_children().ToDictionary(c => c.name, c => c.module);
         var kept = new List<LayoutStep>();
         var dropped = new List<string>();
@@ -132,7 +205,14 @@ public sealed class BackboneCut
         foreach (var step in architecture.Layout.Where(s => s.Kind == LayoutStepKind.Child))
         {
             result[step.Name] = position++;
-            if (children.TryGetValue(step.Name, out var child) && child is Sequential sequential)
+            if (children.TryGetValue(step.Name, out var graphChild) && graphChild is IGraphBackbone graph)
+            {
+                foreach (var layer in graph.LayerNames)
+                {
+                    result[layer] = position++;
+                }
+            }
+            else if (children.TryGetValue(step.Name, out var child) && child is Sequential sequential)
             {
                 foreach (var (name, _) in sequential.named_children())
                 {

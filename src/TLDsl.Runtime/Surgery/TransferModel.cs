@@ -21,6 +21,7 @@ public sealed class TransferModel : Module<Tensor, Tensor>
     private readonly Dictionary<string, Module<Tensor, Tensor>> _stepModules = new(StringComparer.Ordinal);
     private readonly Sequential head;
     private readonly HashSet<string> _heldInEval = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _graphSteps = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Module> _modulesByName;
     // Modules cut away by surgery are kept referenced so their native handles outlive the kept ones they shared a parent with.
     private readonly Module<Tensor, Tensor> _original;
@@ -37,6 +38,22 @@ public sealed class TransferModel : Module<Tensor, Tensor>
         foreach (var step in _steps.Where(s => s.Kind == LayoutStepKind.Child))
         {
             var module = (Module<Tensor, Tensor>)children[step.Name];
+            if (module is IGraphBackbone graph)
+            {
+                // A graph backbone (imported ONNX): cut inside by layer, and its layers become direct children, so
+                // their names (freeze rules, state-dict keys) are the graph's own layer names.
+                if (cut.GraphCut is { } graphCut && graphCut.Step == step.Name)
+                {
+                    module = graph.Truncate(graphCut.Layer, graphCut.KeepLayer);
+                }
+                _stepModules[step.Name] = module;
+                _graphSteps.Add(step.Name);
+                foreach (var (layerName, layer) in module.named_children())
+                {
+                    register_module(layerName, layer);
+                }
+                continue;
+            }
             if (step.TruncateAt is int keep)
             {
                 var items = module.named_children().Take(keep)
@@ -136,9 +153,14 @@ public sealed class TransferModel : Module<Tensor, Tensor>
             {
                 continue;
             }
+            bool graph = _graphSteps.Contains(step.Name);
             foreach (var (name, module) in _stepModules[step.Name].named_modules().Prepend(("", _stepModules[step.Name])))
             {
-                string full = name.Length == 0 ? step.Name : $"{step.Name}.{name}";
+                if (graph && name.Length == 0)
+                {
+                    continue; // the graph itself is not a registered module; its layers are
+                }
+                string full = graph ? name : name.Length == 0 ? step.Name : $"{step.Name}.{name}";
                 bool stochastic = module is TorchSharp.Modules.BatchNorm or TorchSharp.Modules.Dropout or TorchSharp.Modules.Dropout2d or TorchSharp.Modules.AlphaDropout;
                 if (stochastic && !_heldInEval.Contains(full))
                 {
