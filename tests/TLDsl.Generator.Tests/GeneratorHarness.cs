@@ -45,12 +45,15 @@ internal static class GeneratorHarness
 
     public static CSharpParseOptions ParseOptions { get; } = new(LanguageVersion.Latest);
 
-    public static CSharpCompilation Compilation(params string[] sources) => CSharpCompilation.Create(
+    public static CSharpCompilation Compilation(params string[] sources) => Compilation(ReportDiagnostic.Error, sources);
+
+    /// <summary>A compilation; <paramref name="general"/> Default keeps warnings as warnings (as the spec formats them).</summary>
+    public static CSharpCompilation Compilation(ReportDiagnostic general, params string[] sources) => CSharpCompilation.Create(
         "GeneratorTestAssembly",
         sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Source{i}.cs")),
         References.Value,
         new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable,
-            generalDiagnosticOption: ReportDiagnostic.Error));
+            generalDiagnosticOption: general));
 
     public static GeneratorDriver Driver(params AdditionalText[] texts) => CSharpGeneratorDriver.Create(
         new[] { new PipelineGenerator().AsSourceGenerator() },
