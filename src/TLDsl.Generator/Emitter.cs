@@ -202,6 +202,9 @@ internal static class Emitter
         }
         w.Line();
         w.Open("internal " + head + "(global::TLDsl.Runtime.Surgery.TransferModel built) : base(\"head\")");
+        w.Line("// Registered by index (head.0, head.1, ...) like the runtime's Sequential, not by field name:");
+        w.Line("// RegisterComponents runs first, while the fields are still null, so it adds nothing and marks the module done.");
+        w.Line("RegisterComponents();");
         foreach (var h in m.Head)
         {
             w.Line(h.FieldName + " = " + Support + ".HeadLayer<" + h.FieldType + ">(built, " + SourceWriter.Int(h.Index) + ");");

@@ -74,6 +74,9 @@ public sealed partial class FlowersFromFileModelHead : global::TorchSharp.torch.
 
     internal FlowersFromFileModelHead(global::TLDsl.Runtime.Surgery.TransferModel built) : base("head")
     {
+        // Registered by index (head.0, head.1, ...) like the runtime's Sequential, not by field name:
+        // RegisterComponents runs first, while the fields are still null, so it adds nothing and marks the module done.
+        RegisterComponents();
         dropout0 = global::TLDsl.Runtime.Generated.GeneratedPipelineSupport.HeadLayer<global::TorchSharp.Modules.Dropout>(built, 0);
         register_module("0", dropout0);
         linear1 = global::TLDsl.Runtime.Generated.GeneratedPipelineSupport.HeadLayer<global::TorchSharp.Modules.Linear>(built, 1);
