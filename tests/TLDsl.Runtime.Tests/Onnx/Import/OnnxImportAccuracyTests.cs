@@ -80,7 +80,7 @@ public sealed class OnnxImportAccuracyTests(ITestOutputHelper output)
         // Gemm is a Linear; (PyTorch's exporter folds BatchNorm into Conv: ResNet18.onnx covers BatchNormalization.)
         Assert.Contains(m14.named_modules(), m => m.module is TorchSharp.Modules.Linear);
         Assert.Equal("fc2", m14.Classifier);
-        Assert.Contains("conv1.weight", m14.state_dict().Keys);
+        Assert.Contains("conv1_Conv.weight", m14.state_dict().Keys);
     }
 
     [Fact]
