@@ -9,7 +9,7 @@ namespace TLDsl.Generator.Tests;
 public sealed class BrokenBuildTests
 {
     [Fact]
-    public void Dotnet_build_reports_the_error_at_the_yaml_line_and_column()
+    public async System.Threading.Tasks.Task Dotnet_build_reports_the_error_at_the_yaml_line_and_column()
     {
         string root = GeneratorHarness.RepoRoot;
         string example = Path.Combine(root, "examples", "QuickstartConsole");
@@ -40,7 +40,7 @@ public sealed class BrokenBuildTests
             };
             using var process = Process.Start(start)!;
             var stderr = process.StandardError.ReadToEndAsync();
-            string output = process.StandardOutput.ReadToEnd() + stderr.Result;
+            string output = await process.StandardOutput.ReadToEndAsync() + await stderr;
             Assert.True(process.WaitForExit(TimeSpan.FromMinutes(8)), "build timed out");
             Assert.NotEqual(0, process.ExitCode);
             string expected = $"quickstart.tl.yaml({line},{column}): error TLD0004";
