@@ -77,9 +77,14 @@ public static class Checkpoints
         set_rng_state(rng);
     }
 
-    /// <summary>Deletes checkpoints the policy does not keep (never the latest or the best).</summary>
+    /// <summary>Deletes checkpoints the policy does not keep (never the latest or the best), and temporary folders
+    /// a killed process left behind.</summary>
     internal static void Prune(RunFolder run, CheckpointKeep keep)
     {
+        foreach (var stale in Directory.GetDirectories(run.Checkpoints, ".tmp-*"))
+        {
+            Directory.Delete(stale, recursive: true);
+        }
         if (keep == CheckpointKeep.All)
         {
             return;

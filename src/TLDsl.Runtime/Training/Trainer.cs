@@ -285,7 +285,8 @@ public sealed class Trainer
     internal static int[] EpochOrder(int n, int seed, int epoch)
     {
         int[] order = Enumerable.Range(0, n).ToArray();
-        new Random(HashCode.Combine(seed, epoch, 0x5eed)).Shuffle(order);
+        // Not HashCode.Combine: it is randomised per process, and a resumed run must replay the same order.
+        new Random(Data.SampleSeed.Of(seed, epoch, 0x5eed)).Shuffle(order);
         return order;
     }
 
