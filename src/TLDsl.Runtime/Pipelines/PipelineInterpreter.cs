@@ -18,13 +18,13 @@ namespace TLDsl.Runtime.Pipelines;
 public static class PipelineInterpreter
 {
     /// <summary>The base architecture a pipeline names.</summary>
-    /// <exception cref="PipelineException">An ONNX base model (not supported by this runtime yet) or an unknown name.</exception>
+    /// <exception cref="PipelineException">An ONNX base model (see <see cref="ModelPlan"/>) or an unknown name.</exception>
     public static BaseArchitecture Architecture(PipelineSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.Base.Source != BaseModelSource.Catalogue || spec.Base.Model is null)
         {
-            throw new PipelineException($"pipeline '{spec.Name}': ONNX base models are not supported by this runtime yet; use a catalogue model.");
+            throw new PipelineException($"pipeline '{spec.Name}': its base model is an ONNX file, which is imported when the model is built.");
         }
         return ModelZoo.TryGet(spec.Base.Model, out var architecture) && architecture is not null
             ? architecture
@@ -53,8 +53,14 @@ public static class PipelineInterpreter
         ArgumentNullException.ThrowIfNull(file);
         ArgumentNullException.ThrowIfNull(labels);
         var spec = file.Spec;
-        var architecture = Architecture(spec);
-        BaseModelInfo? catalogue = ModelCatalogue.Default.TryGet(architecture.Name, out var info) ? info : null;
+        var architecture = spec.Base.Source == BaseModelSource.Onnx
+            ? Onnx.Import.OnnxBaseArchitecture.Create(file.Resolve(spec.Base.OnnxPath!), Normalization(spec, null))
+            : Architecture(spec);
+        BaseModelInfo? catalogue = spec.Base.Source == BaseModelSource.Catalogue && ModelCatalogue.Default.TryGet(architecture.Name, out var info) ? info : null;
+        // For an ONNX base the spec cannot know the classifier's name; the importer does.
+        var drop = spec.Base.Drop.Select(d => d == "classifier" && spec.Base.Source == BaseModelSource.Onnx
+            ? architecture.Classifier ?? throw new PipelineException($"{file.Path}: the ONNX model has no classifier layer to drop.")
+            : d).ToArray();
         WeightsSource weights = spec.Base.WeightsKind switch
         {
             WeightsKind.Named => new NamedWeightsSource(spec.Base.Weights!),
@@ -63,7 +69,7 @@ public static class PipelineInterpreter
         };
         var head = spec.Head.Select(layer => HeadLayer(layer, labels.Count)).ToArray();
         var freeze = spec.Freeze.Select(rule => ModuleMatchers.Freeze(rule, catalogue)).ToArray();
-        return new TransferModelPlan(architecture, weights, spec.Base.Drop.ToArray(), spec.Base.CutAt, head, freeze,
+        return new TransferModelPlan(architecture, weights, drop, spec.Base.CutAt, head, freeze,
             (spec.Input.Height, spec.Input.Width));
     }
 
@@ -71,8 +77,7 @@ public static class PipelineInterpreter
     public static ImagePreprocessor Preprocessor(PipelineSpec spec, bool withAugmentation)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var architecture = Architecture(spec);
-        var normalization = Normalization(spec, architecture);
+        var normalization = Normalization(spec, spec.Base.Source == BaseModelSource.Onnx ? null : Architecture(spec));
         var augment = withAugmentation && spec.Data is not null
             ? spec.Data.Augment.Select(Augmentation).ToArray()
             : [];
@@ -187,7 +192,9 @@ public static class PipelineInterpreter
         }),
     };
 
-    private static Models.Normalization Normalization(PipelineSpec spec, BaseArchitecture architecture)
+    /// <summary>The input normalisation; an ONNX base (<paramref name="architecture"/> null) has no named weights, so
+    /// <c>normalize: weights</c> means ImageNet statistics there.</summary>
+    private static Models.Normalization Normalization(PipelineSpec spec, BaseArchitecture? architecture)
     {
         var n = spec.Input.Normalize;
         return n.Kind switch
@@ -195,7 +202,8 @@ public static class PipelineInterpreter
             NormalizeKind.MeanStd => new MeanStdNormalization(n.Mean.Select(v => (float)v).ToArray(), n.Std.Select(v => (float)v).ToArray()),
             NormalizeKind.BgrMean => new BgrMeanNormalization(n.Mean.Select(v => (float)v).ToArray()),
             NormalizeKind.None => new MeanStdNormalization([0f, 0f, 0f], [1f, 1f, 1f]),
-            _ => architecture.NormalizationFor(n.WeightsName ?? (spec.Base.WeightsKind == WeightsKind.Named ? spec.Base.Weights : null)),
+            _ => architecture?.NormalizationFor(n.WeightsName ?? (spec.Base.WeightsKind == WeightsKind.Named ? spec.Base.Weights : null))
+                ?? Models.Normalization.ImageNet,
         };
     }
 
