@@ -21,15 +21,17 @@ internal static class InspectCommand
         var target = new Argument<string>("target") { Description = "A catalogue model name (e.g. resnet18_imagenet), an .onnx file, a weights file (.pth/.pt/.safetensors/.dat) or a pipeline (*.tl.yaml)." };
         var size = new Option<int?>("--size") { Description = "Input side in pixels for output shapes of a base model (default: the model's)." };
         var depth = new Option<int?>("--depth") { Description = "Show the layer tree down to this depth (default: all for a model, none for a pipeline)." };
+        var layers = new Option<string?>("--write-layers") { Description = "For an .onnx file: write its layer listing (catalogue format) to this file, for `base: { onnx: ..., layers: ... }` so the build checks layer names." };
         var command = new Command("inspect", "Show a base model's layer tree (kinds, output shapes, parameter counts), an ONNX file's inputs, outputs, opset and operators, a weights file's tensors, or what a pipeline freezes, drops, adds and trains in each phase.");
         command.Arguments.Add(target);
         command.Options.Add(size);
         command.Options.Add(depth);
-        command.SetAction(parse => Run(parse.GetValue(target)!, parse.GetValue(size), parse.GetValue(depth)));
+        command.Options.Add(layers);
+        command.SetAction(parse => Run(parse.GetValue(target)!, parse.GetValue(size), parse.GetValue(depth), parse.GetValue(layers)));
         return command;
     }
 
-    private static int Run(string target, int? size, int? depth)
+    private static int Run(string target, int? size, int? depth, string? writeLayers)
     {
         if (size is <= 0)
         {
@@ -40,7 +42,7 @@ internal static class InspectCommand
             string ext = Path.GetExtension(target).ToLowerInvariant();
             if (ext == ".onnx")
             {
-                Onnx(target);
+                return Onnx(target, size, writeLayers);
             }
             else if (WeightsExtensions.Contains(ext))
             {
@@ -129,7 +131,31 @@ internal static class InspectCommand
         }
     }
 
-    private static void Onnx(string path)
+    private static int Onnx(string path, int? size, string? writeLayers)
+    {
+        int status = OnnxStructure(path);
+        var model = OnnxModelFile.Read(path);
+        var problems = Runtime.Onnx.Import.OnnxImporter.Check(model);
+        if (problems.Count > 0)
+        {
+            Console.Error.WriteLine(string.Create(Text.C, $"error: {path}: {problems.Count} problem(s) prevent importing it as a trainable model:"));
+            foreach (var problem in problems)
+            {
+                Console.Error.WriteLine($"  {problem}");
+            }
+            return ExitCodes.UserError;
+        }
+        using var module = Runtime.Onnx.Import.OnnxImporter.Import(model);
+        Console.Out.WriteLine(string.Create(Text.C, $"import: ok, {module.LayerNames.Count} layers; classifier {module.Classifier ?? "(none: headless)"}; {module.Stages.Count} stages"));
+        if (writeLayers is not null)
+        {
+            File.WriteAllText(writeLayers, Runtime.Onnx.Import.OnnxLayerListing.Write(module, size, size));
+            Console.Out.WriteLine($"layer listing written to {writeLayers}");
+        }
+        return status;
+    }
+
+    private static int OnnxStructure(string path)
     {
         var model = OnnxModelFile.Read(path);
         var graph = model.Graph;
@@ -159,6 +185,7 @@ internal static class InspectCommand
             var t = model.Initializers[name];
             Console.Out.WriteLine($"  {name}: {OnnxElementType(t.DataType)} {Text.Shape(t.Dims.ToArray())}");
         }
+        return ExitCodes.Success;
     }
 
     private static string Or(string value) => string.IsNullOrEmpty(value) ? "(unknown)" : value;
