@@ -26,13 +26,15 @@ public class SpecResolutionTests
         Assert.True(Spec.Catalogue.ModelCatalogue.Default.TryGet("resnet18_imagenet", out var model));
         Assert.Equal(model.FindWeights("imagenet")!.Mean, spec.Input.Normalize.Mean);
         Assert.Equal(new[] { 103.06, 115.90, 123.15 }, spec.Input.Normalize.Mean.Select(m => System.Math.Round(m, 2)));
-        var linear = Assert.IsType<LinearLayerSpec>(spec.Head[0]);
+        Assert.Equal(0.2, Assert.IsType<DropoutLayerSpec>(spec.Head[0]).P);
+        var linear = Assert.IsType<LinearLayerSpec>(spec.Head[1]);
         Assert.Equal((512, 10, true, true), (linear.InFeatures, linear.OutFeatures, linear.OutIsLabels, linear.Bias));
         Assert.Equal("TShirt", spec.Labels.Items[0].Identifier);
         Assert.Equal("t-shirt", spec.Labels.Items[0].Name);
         Assert.Equal(FreezeSelector.Backbone, spec.Freeze[0].Selector);
         Assert.Equal(BatchNormPolicy.Eval, spec.Freeze[0].BatchNorm);
-        Assert.Equal(3, spec.Train.Phases[0].Epochs);
+        Assert.Equal(15, spec.Train.Phases[0].Epochs);
+        Assert.Equal(ScheduleKind.OneCycle, spec.Train.Phases[0].Schedule.Kind);
         Assert.Equal(OptimizerKind.AdamW, spec.Train.Optimizer.Kind);
         Assert.Equal(0.01, spec.Train.Optimizer.WeightDecay);
         Assert.Equal(new ValidSplitSpec(0.1, 1), spec.Data!.ValidSplit);
