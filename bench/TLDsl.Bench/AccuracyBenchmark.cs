@@ -73,7 +73,7 @@ internal static class AccuracyBenchmark
         return (accuracy, watch.Elapsed.TotalSeconds, trainIdx.Length);
     }
 
-    private static (Tensor X, Tensor Y) Pixels(IImageSource source, int[] indices)
+    private static (Tensor X, Tensor Y) Pixels(IdxImageSource source, int[] indices)
     {
         var rows = indices.Select(i => source.Decode(i).Pixels).ToArray();
         var x = tensor(rows.SelectMany(r => r).ToArray(), [indices.Length, rows[0].Length]);
