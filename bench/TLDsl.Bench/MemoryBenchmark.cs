@@ -18,7 +18,8 @@ internal static class MemoryBenchmark
         string pipeline = BenchPipelines.Write(scratch, "MemoryBench", BenchPipelines.DataFolder(args),
             $"    - {{ epochs: {epochs}, unfreeze: [layer4], lr: {{ layer4: 1e-4, head: 1e-3 }} }}", size: size);
         var observer = new RssObserver();
-        using (var session = TrainingSession.Start(pipeline, new TrainingOverrides { RunsRoot = Path.Combine(scratch, "runs") }))
+        // No feature cache: every batch runs the whole backbone, the case where leaked native tensors would show.
+        using (var session = TrainingSession.Start(pipeline, new TrainingOverrides { RunsRoot = Path.Combine(scratch, "runs"), CacheFeatures = false }))
         {
             session.Train(observer);
         }
