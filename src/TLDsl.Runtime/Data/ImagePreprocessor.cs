@@ -168,7 +168,9 @@ public sealed class ImagePreprocessor
         }
 
         var scale = tensor(_scale).view(1, Channels, 1, 1);
-        var shift = tensor(_shift).view(1, Channels, 1, 1);
+        var shift = Normalization.PixelShift(Size.Height, Size.Width) is { } pixels && pixels.Length == Channels * Size.Height * Size.Width
+            ? tensor(pixels).view(1, Channels, Size.Height, Size.Width)
+            : tensor(_shift).view(1, Channels, 1, 1);
         var result = new List<Group>();
         foreach (var group in groups)
         {

@@ -27,13 +27,26 @@ public static class ModelZoo
     /// the package's ResNetPreprocess.onnx.</summary>
     public static readonly float[] ImageNetResNet18BgrMean = [.. Weights.ImageNetResNet18Weights.BgrChannelMeans];
 
+    // The package's ResNetPreprocess.onnx subtracts a 224x224 mean image: exact at that size, channel means elsewhere.
+    private static readonly Lazy<float[]> ImageNetMeanImage = new(() =>
+    {
+        using var mean = Weights.ImageNetResNet18Weights.LoadMeanImage(Weights.ImageNetResNet18Weights.LocatePreprocess());
+        return mean.contiguous().data<float>().ToArray();
+    });
+
+    private static readonly BgrMeanNormalization ImageNetResNet18Normalization = new(ImageNetResNet18BgrMean)
+    {
+        MeanImage = () => ImageNetMeanImage.Value,
+        MeanImageSize = Weights.ImageNetResNet18Weights.InputSize,
+    };
+
     private static readonly Dictionary<string, BaseArchitecture> ByName = new BaseArchitecture[]
     {
         ResNet("resnet18", false, [2, 2, 2, 2], "torchvision ResNet-18"),
         ResNet("resnet34", false, [3, 4, 6, 3], "torchvision ResNet-34"),
         ResNet("resnet50", true, [3, 4, 6, 3], "torchvision ResNet-50"),
-        new("resnet18_imagenet", "resnet", 224, HeadlessResNetLayout, null, new BgrMeanNormalization(ImageNetResNet18BgrMean),
-            [new NamedWeights("imagenet", new BgrMeanNormalization(ImageNetResNet18BgrMean),
+        new("resnet18_imagenet", "resnet", 224, HeadlessResNetLayout, null, ImageNetResNet18Normalization,
+            [new NamedWeights("imagenet", ImageNetResNet18Normalization,
                 "ImageNet weights of the ResNet-18 in NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 (headless; layer4 has three blocks)")],
             "headless ResNet-18 with blocks [2,2,2,3], as in the offline ImageNet ONNX featurizer (512 pooled features)",
             () => new ResNet("resnet18_imagenet", false, [2, 2, 2, 3], numClasses: 0)),

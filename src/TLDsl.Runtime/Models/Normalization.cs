@@ -14,6 +14,10 @@ public abstract record Normalization
     /// <summary>Per-channel (scale, shift) such that <c>x' = x * scale + shift</c> for RGB input in [0, 1],
     /// in the channel order the network expects, plus whether RGB must be reversed to BGR first.</summary>
     public abstract (float[] Scale, float[] Shift, bool ReverseChannels) Affine();
+
+    /// <summary>A per-pixel shift [C, H, W] (network channel order) that replaces the per-channel shift at this exact
+    /// input size, or null. The offline ImageNet ResNet-18 subtracts a mean image at 224x224.</summary>
+    public virtual float[]? PixelShift(int height, int width) => null;
 }
 
 /// <summary><c>(x - mean) / std</c> on RGB in [0, 1].</summary>
@@ -37,6 +41,19 @@ public sealed record MeanStdNormalization(float[] Mean, float[] Std) : Normaliza
 /// <param name="BgrMean">Means in BGR order, on the 0–255 scale.</param>
 public sealed record BgrMeanNormalization(float[] BgrMean) : Normalization
 {
+    /// <summary>The exact mean image (BGR, [3, size, size], 0–255) the weights were trained with, loaded on first use;
+    /// at other sizes the channel means stand in for it (cosine ≥ 0.999 of the features).</summary>
+    public Func<float[]>? MeanImage { get; init; }
+
+    /// <summary>The side of <see cref="MeanImage"/>.</summary>
+    public int MeanImageSize { get; init; }
+
+    /// <inheritdoc/>
+    public override float[]? PixelShift(int height, int width) =>
+        MeanImage is not null && height == MeanImageSize && width == MeanImageSize
+            ? MeanImage().Select(m => -m).ToArray()
+            : null;
+
     /// <inheritdoc/>
     public override (float[] Scale, float[] Shift, bool ReverseChannels) Affine() =>
         ([255f, 255f, 255f], BgrMean.Select(m => -m).ToArray(), true);
