@@ -18,7 +18,7 @@ internal static class CacheBenchmark
         var (plainSeconds, plain) = Train(pipeline, scratch, cache: false);
         var a = StateDictFile.Read(Path.Combine(cached.Training.LastCheckpoint!, "model.dat"));
         var b = StateDictFile.Read(Path.Combine(plain.Training.LastCheckpoint!, "model.dat"));
-        double diff = a.Keys.Max(k => (a[k] - b[k]).abs().max().item<float>());
+        double diff = a.Keys.Max(k => (a[k].to_type(TorchSharp.torch.ScalarType.Float64) - b[k].to_type(TorchSharp.torch.ScalarType.Float64)).abs().max().item<double>());
         Console.WriteLine($"frozen-backbone fine-tune, {epochs} epochs, {cached.Training.Epochs.Count} run, {Environment.ProcessorCount} cores");
         Console.WriteLine($"  cached features:   {cachedSeconds,8:F1} s   test accuracy {cached.Test?.Accuracy:F4}");
         Console.WriteLine($"  uncached (plain):  {plainSeconds,8:F1} s   test accuracy {plain.Test?.Accuracy:F4}");
