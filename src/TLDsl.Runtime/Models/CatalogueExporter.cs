@@ -59,20 +59,27 @@ public static class CatalogueExporter
         yaml.Append("modules:\n");
         foreach (var (name, m) in module.named_modules().Where(m => m.name.Length > 0))
         {
-            yaml.Append("  - {name: ").Append(name).Append(", kind: ").Append(Kind(m));
-            var ps = m.named_parameters(recurse: false).ToList();
-            if (ps.Count > 0)
-            {
-                yaml.Append(", params: {").Append(string.Join(", ", ps.Select(p => $"{p.name}: {Shape(p.parameter.shape)}"))).Append('}');
-            }
-            var bs = m.named_buffers(recurse: false).ToList();
-            if (bs.Count > 0)
-            {
-                yaml.Append(", buffers: {").Append(string.Join(", ", bs.Select(b => $"{b.name}: {Shape(b.buffer.shape)}"))).Append('}');
-            }
-            yaml.Append("}\n");
+            AppendModule(yaml, name, m);
         }
         return yaml.ToString();
+    }
+
+    /// <summary>One <c>modules:</c> entry: name, kind, and the module's own parameter and buffer shapes. Shared with
+    /// the ONNX layer listing so both files have exactly one format.</summary>
+    internal static void AppendModule(StringBuilder yaml, string name, Module m)
+    {
+        yaml.Append("  - {name: ").Append(name).Append(", kind: ").Append(Kind(m));
+        var ps = m.named_parameters(recurse: false).ToList();
+        if (ps.Count > 0)
+        {
+            yaml.Append(", params: {").Append(string.Join(", ", ps.Select(p => $"{p.name}: {Shape(p.parameter.shape)}"))).Append('}');
+        }
+        var bs = m.named_buffers(recurse: false).ToList();
+        if (bs.Count > 0)
+        {
+            yaml.Append(", buffers: {").Append(string.Join(", ", bs.Select(b => $"{b.name}: {Shape(b.buffer.shape)}"))).Append('}');
+        }
+        yaml.Append("}\n");
     }
 
     private static bool IsBefore(BaseArchitecture architecture, string name, string? other)

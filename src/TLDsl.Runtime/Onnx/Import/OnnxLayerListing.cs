@@ -77,21 +77,7 @@ public static class OnnxLayerListing
         yaml.Append("modules:\n");
         foreach (var layer in module.Layers.Where(l => l.Module is not null))
         {
-            var m = layer.Module!;
-            yaml.Append("  - {name: ").Append(layer.Name).Append(", kind: ").Append(m.GetType().Name);
-            var ps = m.named_parameters(recurse: false).ToList();
-            if (ps.Count > 0)
-            {
-                yaml.Append(", params: {").Append(string.Join(", ", ps.Select(p => $"{p.name}: {Shape(p.parameter.shape)}"))).Append('}');
-            }
-
-            var bs = m.named_buffers(recurse: false).ToList();
-            if (bs.Count > 0)
-            {
-                yaml.Append(", buffers: {").Append(string.Join(", ", bs.Select(b => $"{b.name}: {Shape(b.buffer.shape)}"))).Append('}');
-            }
-
-            yaml.Append("}\n");
+            Models.CatalogueExporter.AppendModule(yaml, layer.Name, layer.Module!);
         }
 
         return yaml.ToString();
