@@ -14,11 +14,13 @@ return command switch
     "memory" => MemoryBenchmark.Run(rest),
     "step-memory" => StepMemoryBenchmark.Run(rest),
     "accuracy" => AccuracyBenchmark.Run(rest),
+    _ when PyTorchCases.Handles(command) => PyTorchCases.Run(command, rest),
     _ => Usage(),
 };
 
 static int Usage()
 {
     Console.WriteLine("usage: TLDsl.Bench cache|memory|step-memory [--frozen|--unfrozen]|accuracy [--data <fashion-mnist folder>]");
+    Console.WriteLine($"       TLDsl.Bench {PyTorchCases.Usage}   (cases compared with PyTorch by bench/pytorch.sh)");
     return 2;
 }
