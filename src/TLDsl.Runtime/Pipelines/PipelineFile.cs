@@ -13,6 +13,8 @@ namespace TLDsl.Runtime.Pipelines;
 /// <param name="Spec">The validated spec.</param>
 public sealed record PipelineFile(string Path, string Text, PipelineSpec Spec)
 {
+    private static readonly PipelineParseOptions DiskFiles = new() { ReadFile = p => File.Exists(p) ? File.ReadAllText(p) : null };
+
     /// <summary>SHA-256 of the file's text: the pipeline's identity in run folders and checkpoints.</summary>
     public string Hash => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Text)));
 
@@ -29,10 +31,11 @@ public sealed record PipelineFile(string Path, string Text, PipelineSpec Spec)
         return Parse(text, System.IO.Path.GetFullPath(path));
     }
 
-    /// <summary>Validates pipeline text that claims to come from <paramref name="path"/> (relative paths resolve against it).</summary>
+    /// <summary>Validates pipeline text that claims to come from <paramref name="path"/> (relative paths resolve against it;
+    /// an ONNX layer listing, <c>base.layers</c>, is read from disk).</summary>
     public static PipelineFile Parse(string text, string path)
     {
-        var result = PipelineParser.Parse(text, path);
+        var result = PipelineParser.Parse(text, path, DiskFiles);
         if (result.Spec is null || result.HasErrors)
         {
             throw new PipelineException(result.Diagnostics);

@@ -83,6 +83,9 @@ public sealed class TransferModel : Module<Tensor, Tensor>
     /// <summary>The backbone's forward steps that were kept.</summary>
     public IReadOnlyList<LayoutStep> Steps => _steps;
 
+    /// <summary>The module that runs the kept step <paramref name="name"/> (for an imported graph: the graph as cut).</summary>
+    public Module<Tensor, Tensor> StepModule(string name) => _stepModules[name];
+
     /// <inheritdoc/>
     public override Tensor forward(Tensor input)
     {
