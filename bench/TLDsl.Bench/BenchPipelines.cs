@@ -1,8 +1,46 @@
 using System;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 
 namespace TLDsl.Bench;
+
+/// <summary>What a benchmark pipeline is made of; the defaults are the ImageNet ResNet-18 on all ten Fashion-MNIST
+/// classes with a 10% validation split, as the accuracy, cache and memory benchmarks train it.</summary>
+internal sealed record BenchPipeline
+{
+    public const string FashionLabels = "[t-shirt, trouser, pullover, dress, coat, sandal, shirt, sneaker, bag, ankle_boot]";
+
+    public string BaseModel { get; init; } = "{ model: resnet18_imagenet, weights: imagenet }";
+
+    public int Size { get; init; } = 112;
+
+    public string Input => $"{{ size: [{Size}, {Size}], channels: 1{(Normalize is null ? "" : ", normalize: " + Normalize)} }}";
+
+    /// <summary>The <c>normalize</c> value, or null for the pipeline default.</summary>
+    public string? Normalize { get; init; } = "weights";
+
+    public string Labels { get; init; } = FashionLabels;
+
+    public string Head { get; init; } = "[dropout: 0.2, linear: labels]";
+
+    public string Freeze { get; init; } = "[backbone]";
+
+    /// <summary>The IDX label values to keep (<c>idx.classes</c>), or null for all.</summary>
+    public int[]? Classes { get; init; }
+
+    /// <summary>The <c>data.valid</c> value, or null for none (the table sets its own validation indices).</summary>
+    public string? Valid { get; init; } = "{ split: 0.1, seed: 1 }";
+
+    public string ExtraData { get; init; } = "";
+
+    public int Batch { get; init; } = 64;
+
+    public string Optimizer { get; init; } = "{ adamw: { lr: 3e-3, weight_decay: 0.01 } }";
+
+    /// <summary>The phase list, one YAML line per phase, each indented by four spaces.</summary>
+    public required string Phases { get; init; }
+}
 
 /// <summary>Pipelines the benchmarks train, over the committed Fashion-MNIST sample (or another IDX folder).</summary>
 internal static class BenchPipelines
@@ -32,34 +70,53 @@ internal static class BenchPipelines
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
     }
 
+    public static string? Option(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    /// <summary>The four IDX files of a Fashion-MNIST folder: the sample's names or Debian's (<c>t10k-*</c>), raw or gzip.</summary>
+    public static (string TrainImages, string TrainLabels, string TestImages, string TestLabels) IdxFiles(string data)
+    {
+        string Pick(params string[] names) =>
+            names.Select(n => Path.Combine(data, n)).FirstOrDefault(File.Exists) ?? Path.Combine(data, names[0]);
+        return (Pick("train-images-idx3-ubyte.gz", "train-images-idx3-ubyte"), Pick("train-labels-idx1-ubyte.gz", "train-labels-idx1-ubyte"),
+            Pick("test-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte.gz", "test-images-idx3-ubyte", "t10k-images-idx3-ubyte"),
+            Pick("test-labels-idx1-ubyte.gz", "t10k-labels-idx1-ubyte.gz", "test-labels-idx1-ubyte", "t10k-labels-idx1-ubyte"));
+    }
+
     /// <summary>Writes a pipeline into a scratch folder and returns its path.</summary>
     public static string Write(string scratch, string name, string data, string phases, string freeze = "[backbone]",
-        string head = "[dropout: 0.2, linear: labels]", int size = 112, string extraData = "")
+        string head = "[dropout: 0.2, linear: labels]", int size = 112, string extraData = "") =>
+        Write(scratch, name, data, new BenchPipeline { Phases = phases, Freeze = freeze, Head = head, Size = size, ExtraData = extraData });
+
+    /// <summary>Writes <paramref name="p"/> over the IDX files in <paramref name="data"/> into a scratch folder and
+    /// returns its path.</summary>
+    public static string Write(string scratch, string name, string data, BenchPipeline p)
     {
-        string train = Path.Combine(data, File.Exists(Path.Combine(data, "train-images-idx3-ubyte.gz")) ? "train-images-idx3-ubyte.gz" : "train-images-idx3-ubyte");
-        string trainLabels = Path.Combine(data, File.Exists(Path.Combine(data, "train-labels-idx1-ubyte.gz")) ? "train-labels-idx1-ubyte.gz" : "train-labels-idx1-ubyte");
-        string test = Path.Combine(data, File.Exists(Path.Combine(data, "test-images-idx3-ubyte.gz")) ? "test-images-idx3-ubyte.gz" : "t10k-images-idx3-ubyte.gz");
-        string testLabels = Path.Combine(data, File.Exists(Path.Combine(data, "test-labels-idx1-ubyte.gz")) ? "test-labels-idx1-ubyte.gz" : "t10k-labels-idx1-ubyte.gz");
+        var (train, trainLabels, test, testLabels) = IdxFiles(data);
+        string classes = p.Classes is null ? "" : $", classes: [{string.Join(", ", p.Classes)}]";
+        string valid = p.Valid is null ? "" : $"\n  valid: {p.Valid}";
         string yaml = $$"""
             version: 1
             name: {{name}}
-            base: { model: resnet18_imagenet, weights: imagenet }
-            input: { size: [{{size}}, {{size}}], channels: 1, normalize: weights }
-            labels: [t-shirt, trouser, pullover, dress, coat, sandal, shirt, sneaker, bag, ankle_boot]
-            head: {{head}}
-            freeze: {{freeze}}
+            base: {{p.BaseModel}}
+            input: {{p.Input}}
+            labels: {{p.Labels}}
+            head: {{p.Head}}
+            freeze: {{p.Freeze}}
             data:
-              train: { idx: { images: "{{train}}", labels: "{{trainLabels}}" } }
-              valid: { split: 0.1, seed: 1 }
-              test: { idx: { images: "{{test}}", labels: "{{testLabels}}" } }
-            {{extraData}}
+              train: { idx: { images: "{{train}}", labels: "{{trainLabels}}"{{classes}} } }{{valid}}
+              test: { idx: { images: "{{test}}", labels: "{{testLabels}}"{{classes}} } }
+            {{p.ExtraData}}
             train:
               seed: 42
-              batch: 64
-              optimizer: { adamw: { lr: 3e-3, weight_decay: 0.01 } }
+              batch: {{p.Batch}}
+              optimizer: {{p.Optimizer}}
               loss: { cross_entropy: { label_smoothing: 0.1 } }
               phases:
-            {{phases}}
+            {{p.Phases}}
               checkpoint: { keep: best }
             """;
         Directory.CreateDirectory(scratch);

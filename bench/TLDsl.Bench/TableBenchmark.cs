@@ -1,0 +1,263 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using TLDsl.Runtime.Data;
+using TLDsl.Runtime.Pipelines;
+
+namespace TLDsl.Bench;
+
+/// <summary>The table: test accuracy and CPU time against training-set size for logistic regression on pixels, the
+/// network from scratch, the frozen pre-trained backbone + new head, and gradual unfreezing, in two scenarios.
+/// Cells are costed before they run (<see cref="TableCost"/>); those that do not fit the budget are reported with
+/// their estimate.</summary>
+internal static class TableBenchmark
+{
+    private static readonly TableMethod[] Methods = [TableMethod.Pixels, TableMethod.Scratch, TableMethod.Frozen, TableMethod.Gradual];
+
+    // Estimates are padded: the timed batches are the best of two, and full runs also write checkpoints and plots.
+    private const double Safety = 1.25;
+
+    public static int Run(string[] args)
+    {
+        bool quick = args.Contains("--quick");
+        string data = BenchPipelines.Option(args, "--data") is { } d ? Path.GetFullPath(d) : "/usr/share/datasets/fashion-mnist";
+        string which = BenchPipelines.Option(args, "--scenario") ?? "all";
+        int?[] sizes = (BenchPipelines.Option(args, "--sizes") ?? (quick ? "5,20" : "10,50,200,1000,all")).Split(',')
+            .Select(s => s.Trim() == "all" ? (int?)null : int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        double budget = BenchPipelines.Option(args, "--budget-min", quick ? 10 : 33) * 60.0;
+        int imageSize = BenchPipelines.Option(args, "--s2-size", quick ? 32 : 64);
+        double scale = quick ? 0 : 1; // quick: one epoch per phase
+        string? output = BenchPipelines.Option(args, "--out");
+        string scratch = BenchPipelines.Option(args, "--scratch") ?? Path.Combine(Path.GetTempPath(), "tldsl-table");
+        Directory.CreateDirectory(scratch);
+        var started = Stopwatch.StartNew();
+
+        var scenarios = new List<(TableScenario Scenario, string? Missing)>();
+        if (which is "s1" or "all")
+        {
+            scenarios.Add(SeedScenario(data, scratch, quick));
+        }
+        if (which is "s2" or "all")
+        {
+            scenarios.Add((TableScenarios.ImageNet(imageSize, quick ? 20 : 200), null));
+        }
+        if (scenarios.Count == 0)
+        {
+            Console.Error.WriteLine($"--scenario must be s1, s2 or all, not '{which}'");
+            return 2;
+        }
+
+        var plans = scenarios.Select(s => s.Missing is null ? Plan(s.Scenario, data, scratch, sizes, scale, quick) : null).ToList();
+        Select(plans.Where(p => p is not null).SelectMany(p => p!.Cells).ToList(), budget - started.Elapsed.TotalSeconds);
+        foreach (var plan in plans.Where(p => p is not null))
+        {
+            Execute(plan!, scratch, started, budget);
+        }
+
+        var md = new List<string>
+        {
+            "# Transfer learning on CPU: accuracy and cost against training-set size",
+            "",
+            $"- Date: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC; total wall time {started.Elapsed.TotalMinutes:F1} min (budget {budget / 60:F0} min).",
+            $"- Machine: {Environment.ProcessorCount} cores, {CpuModel()}.",
+            $"- Command: `{BenchPipelines.Option(args, "--command") ?? "TLDsl.Bench table " + string.Join(' ', args)}`",
+            "- Cells: test accuracy (CPU time, wall time). CPU time is this process's `TotalProcessorTime` delta over the cell",
+            "  (all threads: libtorch's and .NET's), so it exceeds wall time when both cores work. Each cell loads its own data.",
+            "- Sizes are training images per class, drawn (seeded) from the training set minus a fixed validation set of",
+            "  50 per class; every method of a size trains on the same images, and each size's images include the smaller sizes'.",
+            "  The validation set picks the best epoch (no early stopping; fixed epochs, more for fewer images).",
+            "",
+        };
+        for (int i = 0; i < scenarios.Count; i++)
+        {
+            md.AddRange(Markdown(scenarios[i].Scenario, plans[i], scenarios[i].Missing, sizes));
+        }
+        string text = string.Join('\n', md) + "\n";
+        Console.WriteLine();
+        Console.Write(text);
+        if (output is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+            File.WriteAllText(output, text);
+            Console.WriteLine($"written to {output}");
+        }
+        return 0;
+    }
+
+    /// <summary>S1 over the example's committed weights, or over weights pre-trained here once (cached in the scratch
+    /// folder); the reason when <c>small_cnn</c> is not in the model zoo yet.</summary>
+    private static (TableScenario, string?) SeedScenario(string data, string scratch, bool quick)
+    {
+        if (!Runtime.Models.ModelZoo.TryGet(TableScenarios.SmallCnn, out _))
+        {
+            return (TableScenarios.Seed("", ""), $"not run: `{TableScenarios.SmallCnn}` is not in the model zoo of this build.");
+        }
+        if (TableScenarios.ExampleWeights() is { } committed)
+        {
+            string relative = Path.GetRelativePath(BenchPipelines.RepoRoot, committed).Replace('\\', '/');
+            return (TableScenarios.Seed(committed, $"weights `{relative}` (the example's, pre-trained on classes 0-4)"), null);
+        }
+        int epochs = quick ? 1 : 8;
+        string cached = Path.Combine(scratch, $"small_cnn-classes0-4-{epochs}ep.safetensors");
+        if (!File.Exists(cached))
+        {
+            Console.WriteLine($"pre-training {TableScenarios.SmallCnn} on classes 0-4 ({epochs} epochs) into {cached}");
+            var result = TableRun.Measure(() => TableRun.Pretrain(BenchPipelines.Write(scratch, "SeedPretraining", data,
+                TableScenarios.SeedPretraining(epochs) with { ExtraData = quick ? "  limit_per_class: 200" : "" }), cached, Path.Combine(scratch, "runs")));
+            Console.WriteLine($"  valid accuracy {result.Accuracy:P1}, {result.CpuSeconds:F0} s CPU, {result.WallSeconds:F0} s wall (not counted in the table)");
+        }
+        return (TableScenarios.Seed(cached, $"pre-trained by this harness on all training images of classes 0-4 ({epochs} epochs; cached weights)"), null);
+    }
+
+    private sealed record Cell(TableMethod Method, int? PerClass, int Images, string? Pipeline, double Estimate)
+    {
+        public bool Selected { get; set; } = true;
+
+        public CellResult? Result { get; set; }
+
+        public string? Failure { get; set; }
+    }
+
+    private sealed record ScenarioPlan(TableScenario Scenario, IImageSource Train, IImageSource Test, int[] Valid, int[] Pool, int[] TestIndices, List<Cell> Cells);
+
+    /// <summary>Writes every cell's pipeline, times the parts of each method on this machine and estimates each cell.</summary>
+    private static ScenarioPlan Plan(TableScenario scenario, string data, string scratch, int?[] sizes, double scale, bool quick)
+    {
+        string folder = Path.Combine(scratch, scenario.Key);
+        int validPerClass = quick ? 10 : scenario.ValidPerClass;
+        string Pipeline(TableMethod m, int? perClass, int images) =>
+            BenchPipelines.Write(folder, $"{scenario.Key}_{m}_{(perClass is int n ? n.ToString(CultureInfo.InvariantCulture) : "all")}".ToLowerInvariant(),
+                data, scenario.Pipeline(m, images, scale));
+        string probe = Pipeline(TableMethod.Frozen, 0, 1);
+        var (train, test) = TableRun.Sources(probe);
+        var (valid, pool, testIndices) = TableRun.Splits(train, test, validPerClass, quick ? 20 : scenario.TestPerClass);
+        Console.WriteLine($"{scenario.Key}: {train.Labels.Count} classes, pool {pool.Length}, valid {valid.Length}, test {testIndices.Length}; timing each method's parts");
+        var costs = new Dictionary<TableMethod, TableCost>();
+        var cells = new List<Cell>();
+        foreach (var method in Methods)
+        {
+            foreach (var perClass in sizes)
+            {
+                int images = TableRun.TrainingSet(train, pool, perClass).Length;
+                if (method == TableMethod.Pixels)
+                {
+                    cells.Add(new Cell(method, perClass, images, null, 0.001 * images)); // ~1 ms per image for 300 full-batch steps
+                    continue;
+                }
+                string path = Pipeline(method, perClass, images);
+                if (!costs.TryGetValue(method, out var cost))
+                {
+                    costs[method] = cost = TableCost.Calibrate(path, pool);
+                    Console.WriteLine($"  {method,-8} build {cost.Build:F1} s, per image: preprocess {Ms(cost.Preprocess)}, forward {Ms(cost.Forward)}; phases " +
+                        string.Join("; ", cost.Phases.Select(p => p.Cached ? $"cached prefix {Ms(p.Prefix)}, step {Ms(p.Step)}, eval {Ms(p.Eval)}" : $"step {Ms(p.Step)}")));
+                }
+                var phases = PipelineInterpreter.TrainingPlan(PipelineFile.Load(path).Spec).Phases.Select(p => p.Epochs).ToArray();
+                cells.Add(new Cell(method, perClass, images, path, Safety * cost.Estimate(phases, images, valid.Length, testIndices.Length)));
+            }
+        }
+        return new ScenarioPlan(scenario, train, test, valid, pool, testIndices, cells);
+    }
+
+    private static string Ms(double seconds) => $"{seconds * 1000:F2} ms";
+
+    /// <summary>Keeps the most cells within the budget: the most expensive are left out first.</summary>
+    private static void Select(List<Cell> cells, double budget)
+    {
+        foreach (var cell in cells.OrderByDescending(c => c.Estimate))
+        {
+            if (cells.Where(c => c.Selected).Sum(c => c.Estimate) <= budget)
+            {
+                break;
+            }
+            cell.Selected = false;
+        }
+    }
+
+    private static void Execute(ScenarioPlan plan, string scratch, Stopwatch started, double budget)
+    {
+        // Sizes ascending, then methods: a budget overrun shows in the largest sizes.
+        foreach (var cell in plan.Cells.Where(c => c.Selected).OrderBy(c => c.Images).ThenBy(c => c.Method))
+        {
+            double left = budget - started.Elapsed.TotalSeconds;
+            if (cell.Estimate > left)
+            {
+                cell.Selected = false;
+                Console.WriteLine($"{plan.Scenario.Key} {cell.Method} {Size(cell.PerClass)}: skipped, estimate {cell.Estimate:F0} s > {left:F0} s left");
+                continue;
+            }
+            int[] trainIndices = TableRun.TrainingSet(plan.Train, plan.Pool, cell.PerClass);
+            Console.WriteLine($"{plan.Scenario.Key} {cell.Method} {Size(cell.PerClass)} ({trainIndices.Length} images, estimate {cell.Estimate:F0} s) ...");
+            try
+            {
+                cell.Result = cell.Method == TableMethod.Pixels
+                    ? TableRun.Measure(() => (PixelLogisticRegression.Accuracy(plan.Train, trainIndices, plan.Test, plan.TestIndices), 0))
+                    : TableRun.Measure(() => TableRun.Pipeline(cell.Pipeline!, new TableIndices(trainIndices, plan.Valid, plan.TestIndices), Path.Combine(scratch, "runs")));
+                Console.WriteLine($"  test accuracy {cell.Result.Accuracy:P1}, {cell.Result.CpuSeconds:F1} s CPU, {cell.Result.WallSeconds:F1} s wall, {cell.Result.Epochs} epochs");
+            }
+            catch (Exception e) when (e is DataException or PipelineException or InvalidOperationException or IOException)
+            {
+                cell.Failure = e.Message;
+                Console.WriteLine($"  failed: {e.Message}");
+            }
+        }
+    }
+
+    private static string Size(int? perClass) => perClass is int n ? $"{n}/class" : "all";
+
+    private static IEnumerable<string> Markdown(TableScenario scenario, ScenarioPlan? plan, string? missing, int?[] sizes)
+    {
+        yield return $"## {scenario.Title}";
+        yield return "";
+        foreach (var note in scenario.Notes)
+        {
+            yield return "- " + note;
+        }
+        if (plan is null)
+        {
+            yield return "";
+            yield return missing ?? "not run.";
+            yield return "";
+            yield break;
+        }
+        yield return $"- Validation: {plan.Valid.Length:N0} images; training pool: {plan.Pool.Length:N0} images (the `all` column).";
+        yield return "";
+        yield return "| method | " + string.Join(" | ", sizes.Select(s => s is int n ? $"{n}/class" : $"all ({plan.Pool.Length:N0})")) + " |";
+        yield return "|---|" + string.Concat(sizes.Select(_ => "---|"));
+        foreach (var method in Methods)
+        {
+            var row = sizes.Select(s => plan.Cells.First(c => c.Method == method && c.PerClass == s)).Select(CellText);
+            yield return $"| {Row(method)} | " + string.Join(" | ", row) + " |";
+        }
+        yield return "";
+        yield return TableInterpretation.Sentence(plan.Cells.Select(c => (c.Method, c.PerClass, c.Result?.Accuracy, c.Result?.CpuSeconds)).ToList(), sizes);
+        yield return "";
+    }
+
+    private static string CellText(Cell c) =>
+        c.Result is { } r ? $"{r.Accuracy * 100:F1}% ({r.CpuSeconds:F0} s cpu, {r.WallSeconds:F0} s wall)"
+        : c.Failure is not null ? $"failed: {c.Failure.Replace('|', '/').Split('\n')[0]}"
+        : $"not run (est. {Math.Max(1, Math.Round(c.Estimate / 60)):F0} min wall)";
+
+    public static string Row(TableMethod m) => m switch
+    {
+        TableMethod.Pixels => "(a) logistic regression on raw pixels",
+        TableMethod.Scratch => "(b) network from scratch",
+        TableMethod.Frozen => "(c) frozen pre-trained backbone + new head",
+        _ => "(d) gradual unfreezing",
+    };
+
+    private static string CpuModel()
+    {
+        try
+        {
+            return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+        }
+        catch (IOException)
+        {
+            return "unknown CPU";
+        }
+    }
+}

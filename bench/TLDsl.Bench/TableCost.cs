@@ -1,0 +1,111 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using TLDsl.Runtime.Data;
+using TLDsl.Runtime.Pipelines;
+using TLDsl.Runtime.Surgery;
+using TLDsl.Runtime.Training;
+using static TorchSharp.torch;
+
+namespace TLDsl.Bench;
+
+/// <summary>Seconds per image of each part of a pipeline's training, timed on a few real batches of this machine, so a
+/// cell's cost can be estimated before it runs (and cells that cannot fit the budget are reported with an estimate).</summary>
+/// <param name="Build">Building the model and loading its weights, once.</param>
+/// <param name="Preprocess">Decoding, resizing and normalising one image.</param>
+/// <param name="Forward">The whole model in eval mode, one image (test and uncached validation).</param>
+/// <param name="Phases">Per phase: whether the trainer caches its frozen prefix, and per image: that prefix's forward
+/// (the cache build), a training step from the prefix's output (or from pixels, uncached), an evaluation from it.</param>
+internal sealed record TableCost(double Build, double Preprocess, double Forward, IReadOnlyList<(bool Cached, double Prefix, double Step, double Eval)> Phases)
+{
+    /// <summary>Estimated seconds for a run with <paramref name="epochs"/> per phase over <paramref name="train"/>
+    /// training, <paramref name="valid"/> validation and <paramref name="test"/> test images.</summary>
+    public double Estimate(IReadOnlyList<int> epochs, int train, int valid, int test)
+    {
+        double seconds = Build + (test * (Preprocess + Forward));
+        for (int k = 0; k < Phases.Count; k++)
+        {
+            var (cached, prefix, step, eval) = Phases[k];
+            seconds += cached
+                ? ((train + valid) * (Preprocess + prefix)) + (epochs[k] * ((train * step) + (valid * eval)))
+                : epochs[k] * ((train * step) + (valid * (Preprocess + Forward)));
+        }
+        return seconds;
+    }
+
+    /// <summary>Times the parts of <paramref name="pipelinePath"/> on real images of its training source.</summary>
+    public static TableCost Calibrate(string pipelinePath, int[] sample)
+    {
+        var file = PipelineFile.Load(pipelinePath);
+        var labels = PipelineInterpreter.Labels(file);
+        var plan = PipelineInterpreter.TrainingPlan(file.Spec);
+        var data = PipelineInterpreter.DataPlan(file, labels);
+        var eval = PipelineInterpreter.Preprocessor(file.Spec, false);
+        int batch = Math.Min(plan.BatchSize, sample.Length);
+        int[] ids = sample[..batch];
+        var watch = Stopwatch.StartNew();
+        manual_seed(plan.Seed);
+        using var model = TransferModelBuilder.Build(PipelineInterpreter.ModelPlan(file, labels), file.Spec.Name);
+        double build = watch.Elapsed.TotalSeconds;
+        double preprocess = PerImage(batch, () => eval.Batch(data.Train, ids, false, plan.Seed, 0));
+        using var pixels = eval.Batch(data.Train, ids, false, plan.Seed, 0);
+        using var y = ImagePreprocessor.Labels(data.Train, ids);
+        double forward = PerImage(batch, () => Evaluate(model, () => model.call(pixels)));
+        var phases = new List<(bool, double, double, double)>();
+        using var optimizer = optim.SGD(model.parameters(), 1e-6);
+        foreach (var phase in plan.Phases)
+        {
+            foreach (var unfreeze in phase.Unfreeze)
+            {
+                model.Unfreeze(unfreeze);
+            }
+            foreach (var rule in phase.Freeze)
+            {
+                model.Freeze(rule);
+            }
+            int prefix = model.FrozenPrefixLength();
+            // The trainer's condition for caching (the table's pipelines have no random augmentation).
+            bool cached = plan.CacheFeatures && prefix > 0 && model.IsPrefixDeterministic(prefix) && !data.Preprocessor.HasRandomAugmentation;
+            using var features = Evaluate(model, () => model.RunSteps(pixels, 0, prefix));
+            double prefixSeconds = cached ? PerImage(batch, () => Evaluate(model, () => model.RunSteps(pixels, 0, prefix))) : 0;
+            double step = PerImage(batch, () =>
+            {
+                model.train();
+                var input = cached ? features : data.Preprocessor.Batch(data.Train, ids, true, plan.Seed, 0);
+                var logits = cached ? model.ForwardFrom(input, prefix) : model.call(input);
+                nn.functional.cross_entropy(logits, y).backward();
+                optimizer.step();
+                optimizer.zero_grad();
+                return logits;
+            });
+            double evalSeconds = cached ? PerImage(batch, () => Evaluate(model, () => model.ForwardFrom(features, prefix))) : 0;
+            phases.Add((cached, prefixSeconds, step, evalSeconds));
+        }
+        return new TableCost(build, preprocess, forward, phases);
+    }
+
+    private static Tensor Evaluate(TransferModel model, Func<Tensor> f)
+    {
+        model.eval();
+        using var noGrad = no_grad();
+        return f();
+    }
+
+    /// <summary>Seconds per image of <paramref name="f"/> on a batch: one warm-up call, then the best of two.</summary>
+    private static double PerImage(int batch, Func<Tensor> f)
+    {
+        double best = double.MaxValue;
+        for (int i = 0; i < 3; i++)
+        {
+            using var scope = NewDisposeScope();
+            var watch = Stopwatch.StartNew();
+            f();
+            if (i > 0)
+            {
+                best = Math.Min(best, watch.Elapsed.TotalSeconds);
+            }
+        }
+        return best / batch;
+    }
+}
