@@ -1,8 +1,6 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
 using TLDsl.Runtime.Pipelines;
-using TLDsl.Runtime.Reporting;
 
 namespace TLDsl.Bench;
 
@@ -37,26 +35,5 @@ internal static class MemoryBenchmark
         }
         Directory.Delete(scratch, recursive: true);
         return 0;
-    }
-
-    private sealed class RssObserver : ITrainingObserver
-    {
-        public List<double> Rss { get; } = [];
-
-        public void PhaseStarted(string phase, int phaseIndex, int phaseCount, int epochs, bool cachedFeatures) { }
-
-        public void FeatureCaching(int done, int total) { }
-
-        public void BatchCompleted(int epoch, int batch, int batchesPerEpoch, double loss, double learningRate) { }
-
-        public void EpochCompleted(EpochRecord record)
-        {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            Rss.Add(TLDsl.Bench.Rss.CurrentMiB);
-            Console.WriteLine($"  epoch {record.Epoch}: valid accuracy {record.ValidAccuracy:F4}, {record.Seconds:F1} s, RSS {Rss[^1]:F1} MiB");
-        }
-
-        public void Message(string text) { }
     }
 }

@@ -15,6 +15,10 @@ internal static class PyTorchCases
 
     public static int Run(string command, string[] args) => command switch
     {
+        "step-rate" => StepRateBenchmark.Run(args),
+        "frozen-finetune" => FrozenFineTuneBenchmark.Run(args),
+        "export-backbone" => FrozenFineTuneBenchmark.Export(args),
+        "forward-rate" => ForwardRateBenchmark.Run(args),
         _ => throw new NotSupportedException(command),
     };
 }

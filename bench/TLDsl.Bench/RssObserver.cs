@@ -1,0 +1,31 @@
+using System;
+using System.Collections.Generic;
+using TLDsl.Runtime.Reporting;
+
+namespace TLDsl.Bench;
+
+/// <summary>Prints each epoch and records the process's RSS at its end, after a full garbage collection (so that what
+/// remains is what the training keeps, not finalisable garbage).</summary>
+internal sealed class RssObserver : ITrainingObserver
+{
+    public List<double> Rss { get; } = [];
+
+    /// <summary>RSS growth from the end of epoch 2 (allocator pools warm) to the last epoch, in percent.</summary>
+    public double? GrowthPercent => Rss.Count >= 3 ? (Rss[^1] - Rss[1]) / Rss[1] * 100 : null;
+
+    public void PhaseStarted(string phase, int phaseIndex, int phaseCount, int epochs, bool cachedFeatures) { }
+
+    public void FeatureCaching(int done, int total) { }
+
+    public void BatchCompleted(int epoch, int batch, int batchesPerEpoch, double loss, double learningRate) { }
+
+    public void EpochCompleted(EpochRecord record)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Rss.Add(TLDsl.Bench.Rss.CurrentMiB);
+        Console.WriteLine($"  epoch {record.Epoch}: valid accuracy {record.ValidAccuracy:F4}, {record.Seconds:F1} s, RSS {Rss[^1]:F1} MiB");
+    }
+
+    public void Message(string text) { }
+}

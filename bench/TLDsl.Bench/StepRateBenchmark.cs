@@ -1,0 +1,89 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using TLDsl.Runtime.Pipelines;
+using TLDsl.Runtime.Reporting;
+
+namespace TLDsl.Bench;
+
+/// <summary>Case 1 of the PyTorch comparison: training steps per second of a full fine-tune (every parameter trains) of
+/// torchvision's ResNet-18 architecture, random init, through TLDsl's own trainer: Fashion-MNIST batches decoded,
+/// resized and normalised each step, AdamW, label-smoothed cross-entropy. Warm-up steps first, then timed steps.</summary>
+internal static class StepRateBenchmark
+{
+    /// <summary>torchvision's ImageNet statistics, written out: <c>resnet18</c> has no named weights to take them from.</summary>
+    public const string ImageNetNormalize = "{ mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }";
+
+    public static int Run(string[] args)
+    {
+        int size = BenchPipelines.Option(args, "--size", 112);
+        int batch = BenchPipelines.Option(args, "--batch", 32);
+        int warmup = Math.Max(1, BenchPipelines.Option(args, "--warmup", 3));
+        int steps = BenchPipelines.Option(args, "--steps", 10);
+        int threads = BenchPipelines.Option(args, "--threads", 2);
+        string scratch = Directory.CreateTempSubdirectory("tldsl-bench-steps").FullName;
+        string pipeline = BenchPipelines.Write(scratch, "StepRateBench", BenchPipelines.DataFolder(args), new BenchPipeline
+        {
+            BaseModel = "{ model: resnet18, drop: [classifier] }",
+            Normalize = ImageNetNormalize,
+            Head = "[linear: labels]",
+            Freeze = "[]",
+            Size = size,
+            Batch = batch,
+            Phases = "    - { epochs: 1 }",
+        });
+        var timer = new StepTimer(warmup, steps);
+        using (var session = TrainingSession.Start(pipeline, new TrainingOverrides { RunsRoot = Path.Combine(scratch, "runs"), Threads = threads }))
+        {
+            try
+            {
+                session.Train(timer);
+                throw new InvalidOperationException($"the epoch ended before {warmup + steps} steps: use fewer steps or more data");
+            }
+            catch (StepTimer.EnoughSteps)
+            {
+                // The timed steps are done; the rest of the epoch is not needed.
+            }
+        }
+        double stepsPerSecond = steps / timer.Elapsed.TotalSeconds;
+        Console.WriteLine($"full fine-tune of resnet18 (random init), {size}x{size}, batch {batch}, {threads} threads: " +
+            $"{stepsPerSecond:F3} steps/s, {stepsPerSecond * batch:F1} images/s ({steps} timed steps after {warmup} warm-up)");
+        ResultLine.Print($"step_{size}", ("steps_per_s", stepsPerSecond), ("images_per_s", stepsPerSecond * batch),
+            ("peak_rss_mib", Rss.PeakMiB), ("threads", threads), ("batch", batch), ("steps", steps));
+        Directory.Delete(scratch, recursive: true);
+        return 0;
+    }
+
+    /// <summary>Starts a clock after the warm-up steps and stops the training (by throwing) after the timed ones.</summary>
+    private sealed class StepTimer(int warmup, int steps) : ITrainingObserver
+    {
+        private readonly Stopwatch _watch = new();
+        private int _done;
+
+        public TimeSpan Elapsed => _watch.Elapsed;
+
+        public void PhaseStarted(string phase, int phaseIndex, int phaseCount, int epochs, bool cachedFeatures) { }
+
+        public void FeatureCaching(int done, int total) { }
+
+        public void BatchCompleted(int epoch, int batch, int batchesPerEpoch, double loss, double learningRate)
+        {
+            _done++;
+            if (_done == warmup)
+            {
+                _watch.Start();
+            }
+            else if (_done == warmup + steps)
+            {
+                _watch.Stop();
+                throw new EnoughSteps();
+            }
+        }
+
+        public void EpochCompleted(EpochRecord record) { }
+
+        public void Message(string text) { }
+
+        public sealed class EnoughSteps : Exception;
+    }
+}
