@@ -28,6 +28,7 @@ internal static class TableBenchmark
         int?[] sizes = (BenchPipelines.Option(args, "--sizes") ?? (quick ? "5,20" : "10,50,200,1000,all")).Split(',')
             .Select(s => s.Trim() == "all" ? (int?)null : int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         double budget = BenchPipelines.Option(args, "--budget-min", quick ? 10 : 33) * 60.0;
+        double cellCap = BenchPipelines.Option(args, "--cell-max-min", quick ? 5 : 12) * 60.0;
         int imageSize = BenchPipelines.Option(args, "--s2-size", quick ? 32 : 64);
         double scale = quick ? 0 : 1; // quick: one epoch per phase
         string? output = BenchPipelines.Option(args, "--out");
@@ -38,7 +39,7 @@ internal static class TableBenchmark
         var scenarios = new List<(TableScenario Scenario, string? Missing)>();
         if (which is "s1" or "all")
         {
-            scenarios.Add(SeedScenario(data, scratch, quick));
+            scenarios.Add(SeedScenario(data, scratch, quick, args.Contains("--plan-only")));
         }
         if (which is "s2" or "all")
         {
@@ -51,7 +52,17 @@ internal static class TableBenchmark
         }
 
         var plans = scenarios.Select(s => s.Missing is null ? Plan(s.Scenario, data, scratch, sizes, scale, quick) : null).ToList();
-        Select(plans.Where(p => p is not null).SelectMany(p => p!.Cells).ToList(), budget - started.Elapsed.TotalSeconds);
+        Select(plans.Where(p => p is not null).SelectMany(p => p!.Cells).ToList(), budget - started.Elapsed.TotalSeconds, cellCap);
+        foreach (var plan in plans.Where(p => p is not null))
+        {
+            Console.WriteLine($"{plan!.Scenario.Key} plan (estimated wall seconds; - = not run): " + string.Join(", ",
+                plan.Cells.Select(c => $"{c.Method} {Size(c.PerClass)} {(c.Selected ? "" : "-")}{c.Estimate:F0}")));
+            Console.WriteLine($"  to run: {plan.Cells.Where(c => c.Selected).Sum(c => c.Estimate) / 60:F1} min; elapsed so far {started.Elapsed.TotalMinutes:F1} min");
+        }
+        if (args.Contains("--plan-only"))
+        {
+            return 0;
+        }
         foreach (var plan in plans.Where(p => p is not null))
         {
             Execute(plan!, scratch, started, budget);
@@ -66,8 +77,8 @@ internal static class TableBenchmark
             $"- Command: `{BenchPipelines.Option(args, "--command") ?? "TLDsl.Bench table " + string.Join(' ', args)}`",
             "- Cells: test accuracy (CPU time, wall time). CPU time is this process's `TotalProcessorTime` delta over the cell",
             "  (all threads: libtorch's and .NET's), so it exceeds wall time when both cores work. Each cell loads its own data.",
-            "- Sizes are training images per class, drawn (seeded) from the training set minus a fixed validation set of",
-            "  50 per class; every method of a size trains on the same images, and each size's images include the smaller sizes'.",
+            "- Sizes are training images per class, drawn (seeded) from the training set minus a fixed validation set (per",
+            "  scenario, below); every method of a size trains on the same images, and each size's images include the smaller sizes'.",
             "  The validation set picks the best epoch (no early stopping; fixed epochs, more for fewer images).",
             "",
         };
@@ -89,11 +100,11 @@ internal static class TableBenchmark
 
     /// <summary>S1 over the example's committed weights, or over weights pre-trained here once (cached in the scratch
     /// folder); the reason when <c>small_cnn</c> is not in the model zoo yet.</summary>
-    private static (TableScenario, string?) SeedScenario(string data, string scratch, bool quick)
+    private static (TableScenario, string?) SeedScenario(string data, string scratch, bool quick, bool planOnly)
     {
         if (!Runtime.Models.ModelZoo.TryGet(TableScenarios.SmallCnn, out _))
         {
-            return (TableScenarios.Seed("", ""), $"not run: `{TableScenarios.SmallCnn}` is not in the model zoo of this build.");
+            return (TableScenarios.Seed("", "weights not prepared"), $"not run: `{TableScenarios.SmallCnn}` is not in the model zoo of this build.");
         }
         if (TableScenarios.ExampleWeights() is { } committed)
         {
@@ -101,18 +112,38 @@ internal static class TableBenchmark
             return (TableScenarios.Seed(committed, $"weights `{relative}` (the example's, pre-trained on classes 0-4)"), null);
         }
         int epochs = quick ? 1 : 8;
-        string cached = Path.Combine(scratch, $"small_cnn-classes0-4-{epochs}ep.safetensors");
+        int? limit = quick ? 200 : null;
+        string pipeline;
+        try
+        {
+            // Also checks what S1 needs of the language: small_cnn in the catalogue, idx.classes.
+            pipeline = BenchPipelines.Write(scratch, "SeedPretraining", data, TableScenarios.SeedPretraining(epochs));
+            _ = PipelineFile.Load(pipeline);
+        }
+        catch (Exception e) when (e is PipelineException or InvalidOperationException)
+        {
+            return (TableScenarios.Seed("", "weights not prepared"), $"not run: this build cannot read S1's pipelines ({e.Message.Split('\n')[0]}).");
+        }
+        var cost = TableCost.Calibrate(pipeline, Enumerable.Range(0, 64).ToArray());
+        Console.WriteLine($"pre-training {TableScenarios.SmallCnn} on classes 0-4, {epochs} epochs: estimated {Safety * cost.Estimate([epochs], 28_500, 1_500, 0):F0} s");
+        if (planOnly)
+        {
+            // Weights to time the transfer pipelines with: one epoch on 50 images per class.
+            (epochs, limit) = (1, 50);
+        }
+        string cached = Path.Combine(scratch, $"small_cnn-classes0-4-{epochs}ep{(limit is int l ? $"-{l}" : "")}.safetensors");
         if (!File.Exists(cached))
         {
-            Console.WriteLine($"pre-training {TableScenarios.SmallCnn} on classes 0-4 ({epochs} epochs) into {cached}");
+            Console.WriteLine($"pre-training into {cached}");
             var result = TableRun.Measure(() => TableRun.Pretrain(BenchPipelines.Write(scratch, "SeedPretraining", data,
-                TableScenarios.SeedPretraining(epochs) with { ExtraData = quick ? "  limit_per_class: 200" : "" }), cached, Path.Combine(scratch, "runs")));
-            Console.WriteLine($"  valid accuracy {result.Accuracy:P1}, {result.CpuSeconds:F0} s CPU, {result.WallSeconds:F0} s wall (not counted in the table)");
+                TableScenarios.SeedPretraining(epochs) with { ExtraData = limit is int n ? $"  limit_per_class: {n}" : "" }), cached, Path.Combine(scratch, "runs")));
+            Console.WriteLine($"  valid accuracy {result.Accuracy:P1}, {result.CpuSeconds:F0} s CPU, {result.WallSeconds:F0} s wall (before the table, within its budget)");
         }
-        return (TableScenarios.Seed(cached, $"pre-trained by this harness on all training images of classes 0-4 ({epochs} epochs; cached weights)"), null);
+        string images = limit is int k ? $"{k} training images per class" : "all training images";
+        return (TableScenarios.Seed(cached, $"pre-trained by this harness on {images} of classes 0-4 ({epochs} epochs, weights cached in the scratch folder)"), null);
     }
 
-    private sealed record Cell(TableMethod Method, int? PerClass, int Images, string? Pipeline, double Estimate)
+    private sealed record Cell(TableMethod Method, int? PerClass, int Images, string? Pipeline, double Estimate, int[] PhaseEpochs)
     {
         public bool Selected { get; set; } = true;
 
@@ -132,9 +163,11 @@ internal static class TableBenchmark
             BenchPipelines.Write(folder, $"{scenario.Key}_{m}_{(perClass is int n ? n.ToString(CultureInfo.InvariantCulture) : "all")}".ToLowerInvariant(),
                 data, scenario.Pipeline(m, images, scale));
         string probe = Pipeline(TableMethod.Frozen, 0, 1);
+        var load = Stopwatch.StartNew();
         var (train, test) = TableRun.Sources(probe);
+        double loadSeconds = load.Elapsed.TotalSeconds; // every cell loads its data again
         var (valid, pool, testIndices) = TableRun.Splits(train, test, validPerClass, quick ? 20 : scenario.TestPerClass);
-        Console.WriteLine($"{scenario.Key}: {train.Labels.Count} classes, pool {pool.Length}, valid {valid.Length}, test {testIndices.Length}; timing each method's parts");
+        Console.WriteLine($"{scenario.Key}: {train.Labels.Count} classes, pool {pool.Length}, valid {valid.Length}, test {testIndices.Length}, data loaded in {loadSeconds:F1} s; timing each method's parts");
         var costs = new Dictionary<TableMethod, TableCost>();
         var cells = new List<Cell>();
         foreach (var method in Methods)
@@ -144,7 +177,7 @@ internal static class TableBenchmark
                 int images = TableRun.TrainingSet(train, pool, perClass).Length;
                 if (method == TableMethod.Pixels)
                 {
-                    cells.Add(new Cell(method, perClass, images, null, 0.001 * images)); // ~1 ms per image for 300 full-batch steps
+                    cells.Add(new Cell(method, perClass, images, null, loadSeconds + (0.001 * images), [])); // ~1 ms per image: decoding and 300 full-batch steps
                     continue;
                 }
                 string path = Pipeline(method, perClass, images);
@@ -155,7 +188,7 @@ internal static class TableBenchmark
                         string.Join("; ", cost.Phases.Select(p => p.Cached ? $"cached prefix {Ms(p.Prefix)}, step {Ms(p.Step)}, eval {Ms(p.Eval)}" : $"step {Ms(p.Step)}")));
                 }
                 var phases = PipelineInterpreter.TrainingPlan(PipelineFile.Load(path).Spec).Phases.Select(p => p.Epochs).ToArray();
-                cells.Add(new Cell(method, perClass, images, path, Safety * cost.Estimate(phases, images, valid.Length, testIndices.Length)));
+                cells.Add(new Cell(method, perClass, images, path, loadSeconds + (Safety * cost.Estimate(phases, images, valid.Length, testIndices.Length)), phases));
             }
         }
         return new ScenarioPlan(scenario, train, test, valid, pool, testIndices, cells);
@@ -163,10 +196,15 @@ internal static class TableBenchmark
 
     private static string Ms(double seconds) => $"{seconds * 1000:F2} ms";
 
-    /// <summary>Keeps the most cells within the budget: the most expensive are left out first.</summary>
-    private static void Select(List<Cell> cells, double budget)
+    /// <summary>Leaves out every cell estimated above <paramref name="cellCap"/>, then, until the rest fits the budget,
+    /// the cells of the largest sizes first (the most expensive of a size first): the table is about small training sets.</summary>
+    private static void Select(List<Cell> cells, double budget, double cellCap)
     {
-        foreach (var cell in cells.OrderByDescending(c => c.Estimate))
+        foreach (var cell in cells.Where(c => c.Estimate > cellCap))
+        {
+            cell.Selected = false;
+        }
+        foreach (var cell in cells.Where(c => c.Selected).OrderByDescending(c => c.PerClass ?? int.MaxValue).ThenByDescending(c => c.Estimate).ToList())
         {
             if (cells.Where(c => c.Selected).Sum(c => c.Estimate) <= budget)
             {
@@ -222,7 +260,10 @@ internal static class TableBenchmark
             yield return "";
             yield break;
         }
-        yield return $"- Validation: {plan.Valid.Length:N0} images; training pool: {plan.Pool.Length:N0} images (the `all` column).";
+        yield return $"- Validation: {plan.Valid.Length:N0} images ({plan.Valid.Length / plan.Train.Labels.Count} per class); training pool: {plan.Pool.Length:N0} images (the `all` column).";
+        yield return "- Epochs per phase, by size: " + string.Join("; ", Methods.Skip(1).Select(m => $"({"abcd"[(int)m]}) " +
+            string.Join(", ", sizes.Select(s => string.Join("+", plan.Cells.First(c => c.Method == m && c.PerClass == s).PhaseEpochs))))) +
+            " (gradual: head, then the last stage" + (plan.Cells.Any(c => c.PhaseEpochs.Length > 2) ? ", then the last two stages)." : ").");
         yield return "";
         yield return "| method | " + string.Join(" | ", sizes.Select(s => s is int n ? $"{n}/class" : $"all ({plan.Pool.Length:N0})")) + " |";
         yield return "|---|" + string.Concat(sizes.Select(_ => "---|"));

@@ -85,7 +85,7 @@ internal static class TableScenarios
             $"Base: the offline ImageNet ResNet-18 (`resnet18_imagenet`, weights `imagenet`, headless) at {size}x{size} (grayscale repeated to 3 channels); from scratch: `resnet18`, weights `none`, `fc` dropped; head `dropout 0.2 + linear`.",
             $"Test: a fixed stratified subset of the test set, {testPerClass} per class ({testPerClass * 10:N0} images), to bound the cost of evaluating the network at every size.",
         ],
-        ValidPerClass: 50, TestPerClass: testPerClass, (method, images, scale) =>
+        ValidPerClass: 30, TestPerClass: testPerClass, (method, images, scale) =>
         {
             var common = new BenchPipeline { Size = size, Valid = null, Batch = 64, Phases = "" };
             return method switch
@@ -96,7 +96,7 @@ internal static class TableScenarios
                     Normalize = null,
                     Freeze = "[]",
                     Optimizer = "{ adamw: { lr: 2e-3, weight_decay: 0.01 } }",
-                    Phases = $"    - {{ name: scratch, epochs: {Epochs(images, 4_000, 3, 40, scale)}, schedule: one_cycle }}",
+                    Phases = $"    - {{ name: scratch, epochs: {Epochs(images, 3_000, 3, 30, scale)}, schedule: one_cycle }}",
                 },
                 TableMethod.Frozen => common with
                 {
