@@ -17,10 +17,7 @@ internal static class Emitter
             yield return (m.Name + ".Label.g.cs", Labels(m));
         }
         yield return (m.Name + ".Model.g.cs", Model(m));
-        if (m.AttributeClass is null)
-        {
-            yield return (m.Name + ".Trainer.g.cs", Trainer(m));
-        }
+        yield return (m.Name + ".Trainer.g.cs", Trainer(m));
     }
 
     private static string PipelineClass(PipelineModel m) => m.AttributeClass ?? m.Name + "Pipeline";
@@ -70,19 +67,12 @@ internal static class Emitter
         w.Line("/// <summary>The SHA-256 pin of the weights file, when the pipeline gives one.</summary>");
         w.Line("public const string? WeightsSha256 = " + SourceWriter.Literal(m.WeightsSha256) + ";");
         w.Line();
-        w.Line("/// <summary>The pipeline text compiled into this assembly" + (m.AttributeClass is null ? "" : " (a canonical form of the attributes)") + ".</summary>");
+        w.Line("/// <summary>The pipeline text compiled into this assembly" + (m.AttributeClass is null ? "" : " (the YAML pipeline the attributes stand for; run folders keep it)") + ".</summary>");
         w.Line("public const string Text = " + SourceWriter.TextLiteral(m.Text) + ";");
         w.Line();
         w.Line("/// <summary>Reads the embedded pipeline; <paramref name=\"path\"/> (default <see cref=\"SourcePath\"/>) anchors relative paths.</summary>");
         w.Open("public static " + PipelineFile + " Load(string? path = null)");
-        if (m.AttributeClass is null)
-        {
-            w.Line("return " + Support + ".Parse(Text, path ?? SourcePath);");
-        }
-        else
-        {
-            w.Line("return " + Support + ".FromAttributes(" + m.AttributeInputCode + ", Text, path ?? SourcePath);");
-        }
+        w.Line("return " + Support + ".Parse(Text, path ?? SourcePath);");
         w.Close();
         w.Close();
         return w.ToString();
@@ -143,53 +133,110 @@ internal static class Emitter
         string model = m.Name + "Model";
         string head = m.Name + "ModelHead";
         string module = "global::TorchSharp.torch.nn.Module<" + Tensor + ", " + Tensor + ">";
-        var children = m.Steps.Where(s => s.Kind == StepKind.Child).ToList();
+        bool graph = m.Graph != GraphLayout.None;
+        var fields = graph
+            ? m.GraphLayers.Select(l => (l.Name, l.FieldType)).ToList()
+            : m.Steps.Where(s => s.Kind == StepKind.Child).Select(s => (s.Name, s.FieldType)).ToList();
         w.Line("/// <summary>");
-        w.Line("/// The <c>" + m.Name + "</c> transfer model: " + Xml(m.BaseModel) + " backbone stages and the added head. Fields are named");
-        w.Line("/// like their state-dict keys; the runtime performs the surgery and this type holds the resulting modules.");
+        if (graph)
+        {
+            w.Line("/// The <c>" + m.Name + "</c> transfer model: the ONNX graph " + Xml(m.BaseModel) + " imported by the runtime (cut as the pipeline");
+            w.Line("/// says) and the added head. " + (m.Graph == GraphLayout.Listed
+                ? "The graph's layers that hold weights are fields named like their state-dict keys (from the"
+                : "Without a layer listing (<c>base.layers</c>) the graph's layers are registered when the model is built,"));
+            w.Line("/// " + (m.Graph == GraphLayout.Listed ? "layer listing); <c>onnx</c> runs the graph over them." : "under their own names (the state-dict keys), and are not typed fields; <c>onnx</c> runs them."));
+        }
+        else
+        {
+            w.Line("/// The <c>" + m.Name + "</c> transfer model: " + Xml(m.BaseModel) + " backbone stages and the added head. Fields are named");
+            w.Line("/// like their state-dict keys; the runtime performs the surgery and this type holds the resulting modules.");
+        }
         w.Line("/// </summary>");
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"TLDsl.Generator\", \"0.1.0\")]");
         w.Open("public sealed partial class " + model + " : " + module);
-        foreach (var s in children)
+        foreach (var (name, type) in fields)
         {
-            w.Line("private readonly " + s.FieldType + " " + s.Name + ";");
+            w.Line("private readonly " + type + " " + Identifier(name) + ";");
         }
         w.Line("private readonly " + head + " head;");
+        if (graph)
+        {
+            w.Line("private readonly global::TLDsl.Runtime.Onnx.Import.OnnxGraphModule onnx; // not a submodule: its layers are registered once, by name");
+        }
+        w.Line("private readonly global::TLDsl.Runtime.Surgery.TransferModel _runtime; // not a submodule: it holds the freeze rules' eval modes");
         w.Line();
         w.Line("static " + model + "() => global::TLDsl.Runtime.Native.TorchNative.EnsureLoaded();");
         w.Line();
         w.Line("/// <summary>Builds the model as the runtime does (same modules, same state-dict keys).</summary>");
-        w.Line("/// <param name=\"pretrained\">Load the base model's weights (otherwise the backbone is randomly initialised).</param>");
-        w.Line("/// <param name=\"pipelinePath\">Where the pipeline file lies, for relative weights paths; default: the path it was compiled from.</param>");
+        w.Line("/// <param name=\"pretrained\">Load the base model's weights (otherwise the backbone is randomly initialised" + (graph ? "; an ONNX graph always has its file's weights" : "") + ").</param>");
+        w.Line("/// <param name=\"pipelinePath\">Where the pipeline file lies, for its relative paths" + (graph ? " (ONNX file)" : " (weights file)") + "; default: the path it was compiled from.</param>");
         w.Line("/// <param name=\"labels\">The label names" + (m.LabelsFromData ? " (required: the pipeline reads them from its data)" : "; default: the pipeline's") + ".</param>");
         w.Line("public " + model + "(bool pretrained = false, string? pipelinePath = null, global::System.Collections.Generic.IReadOnlyList<string>? labels = null)");
         w.Line("    : base(" + PipelineClass(m) + ".Name)");
         w.Line("{");
         w.Line("    var built = " + Support + ".BuildModel(this, " + PipelineClass(m) + ".Load(pipelinePath), labels" +
             (m.LabelsFromData ? "" : m.UserLabelEnum is { } e ? " ?? global::System.Enum.GetNames(typeof(" + e + "))" : " ?? " + m.Name + "Labels.Names") + ", pretrained);");
-        w.Line("    " + Support + ".CheckLayout(built" + string.Concat(m.Steps.Select(s => ", " + SourceWriter.Literal(s.Name))) + ");");
-        foreach (var s in children)
+        if (graph)
         {
-            w.Line("    " + s.Name + " = " + Support + ".Child<" + s.FieldType + ">(built, " + SourceWriter.Literal(s.Name) + ");");
+            w.Line("    " + Support + ".CheckLayout(built, \"onnx\");");
+            if (m.Graph == GraphLayout.Listed)
+            {
+                w.Line("    " + Support + ".CheckGraphLayers(built" + string.Concat(fields.Select(f => ", " + SourceWriter.Literal(f.Name))) + ");");
+            }
+            else
+            {
+                w.Line("    foreach (var (name, layer) in " + Support + ".GraphLayers(built))");
+                w.Line("    {");
+                w.Line("        register_module(name, layer);");
+                w.Line("    }");
+            }
+        }
+        else
+        {
+            w.Line("    " + Support + ".CheckLayout(built" + string.Concat(m.Steps.Select(s => ", " + SourceWriter.Literal(s.Name))) + ");");
+        }
+        foreach (var (name, type) in fields)
+        {
+            w.Line("    " + Identifier(name) + " = " + Support + ".Child<" + type + ">(built, " + SourceWriter.Literal(name) + ");");
         }
         w.Line("    head = new " + head + "(built);");
         w.Line("    RegisterComponents();");
+        w.Line("    // Assigned after RegisterComponents, so " + (graph ? "neither becomes a submodule" : "it is not a submodule") + " (no duplicate state-dict keys).");
+        if (graph)
+        {
+            w.Line("    onnx = " + Support + ".Graph(built);");
+        }
+        w.Line("    _runtime = built;");
         w.Line("}");
         w.Line();
-        w.Line("/// <summary>Backbone stages in order, then the head.</summary>");
+        w.Line("/// <summary>" + (graph ? "The imported graph" : "Backbone stages in order") + ", then the head.</summary>");
         w.Open("public override " + Tensor + " forward(" + Tensor + " input)");
         w.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
         w.Line("var x = input;");
-        foreach (var s in m.Steps)
+        if (graph)
         {
-            w.Line(s.Kind switch
+            w.Line("x = onnx.call(x);");
+        }
+        else
+        {
+            foreach (var s in m.Steps)
             {
-                StepKind.Child => "x = " + s.Name + ".call(x);",
-                StepKind.Pool => "x = global::TorchSharp.torch.nn.functional.adaptive_avg_pool2d(x, new long[] { 1, 1 });",
-                _ => "x = x.flatten(1);",
-            });
+                w.Line(s.Kind switch
+                {
+                    StepKind.Child => "x = " + Identifier(s.Name) + ".call(x);",
+                    StepKind.Pool => "x = global::TorchSharp.torch.nn.functional.adaptive_avg_pool2d(x, new long[] { 1, 1 });",
+                    _ => "x = x.flatten(1);",
+                });
+            }
         }
         w.Line("return head.call(x).MoveToOuterDisposeScope();");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>Train or eval mode, as the runtime's model sets it: modules a freeze rule holds in eval (frozen");
+        w.Line("/// BatchNorm under <c>batchnorm: eval</c> or <c>train_affine</c>) stay in eval mode.</summary>");
+        w.Open("public override void train(bool train = true)");
+        w.Line("base.train(train);");
+        w.Line("_runtime?.train(train); // null until the constructor has built it");
         w.Close();
         w.Close();
         w.Line();
@@ -225,6 +272,10 @@ internal static class Emitter
         return w.ToString();
     }
 
+    /// <summary>A field name for a layer: the layer's own name, escaped when it is a C# keyword.</summary>
+    private static string Identifier(string name) =>
+        Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
+
     private static string Trainer(PipelineModel m)
     {
         var w = Start(m);
@@ -232,12 +283,16 @@ internal static class Emitter
         string trainer = m.Name + "Trainer";
         string prediction = m.Name + "Prediction";
         string label = LabelType(m);
+        string access = m.Accessibility;
         string session = "global::TLDsl.Runtime.Pipelines.TrainingSession";
+        bool attributes = m.AttributeClass is not null;
         w.Line("/// <summary>Options of <see cref=\"" + trainer + "\"/>; defaults come from the pipeline, override them with <c>with</c>.</summary>");
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"TLDsl.Generator\", \"0.1.0\")]");
-        w.Open("public sealed partial record " + options);
-        w.Line("/// <summary>The pipeline file (it must hold the text compiled in); relative data paths resolve against it.</summary>");
-        w.Line("public string PipelinePath { get; init; } = " + m.Name + "Pipeline.SourcePath;");
+        w.Open(access + " sealed partial record " + options);
+        w.Line(attributes
+            ? "/// <summary>Relative data and <c>runs</c> paths resolve against this file's folder (default: the class's source file, relative to the project).</summary>"
+            : "/// <summary>The pipeline file (it must hold the text compiled in); relative data paths resolve against it.</summary>");
+        w.Line("public string PipelinePath { get; init; } = " + PipelineClass(m) + ".SourcePath;");
         w.Line();
         w.Line("/// <summary>Folder for run folders; null: the pipeline's <c>train.runs</c> (" + Xml(m.Runs) + ").</summary>");
         w.Line("public string? RunsRoot { get; init; }");
@@ -264,11 +319,11 @@ internal static class Emitter
         w.Line();
         w.Line("/// <summary>A prediction: the most likely label, its probability and the top labels.</summary>");
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"TLDsl.Generator\", \"0.1.0\")]");
-        w.Line("public sealed partial record " + prediction + "(" + label + " Label, float Probability, global::System.Collections.Generic.IReadOnlyList<(" + label + " Label, float Probability)> Top);");
+        w.Line(access + " sealed partial record " + prediction + "(" + label + " Label, float Probability, global::System.Collections.Generic.IReadOnlyList<(" + label + " Label, float Probability)> Top);");
         w.Line();
         w.Line("/// <summary>Trains, evaluates and predicts with the <c>" + m.Name + "</c> pipeline through TLDsl.Runtime.</summary>");
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"TLDsl.Generator\", \"0.1.0\")]");
-        w.Open("public sealed partial class " + trainer + " : global::System.IDisposable");
+        w.Open(access + " sealed partial class " + trainer + " : global::System.IDisposable");
         w.Line("private " + session + "? _session;");
         w.Line();
         w.Line("/// <summary>A trainer with <paramref name=\"options\"/> (default: the pipeline's settings).</summary>");
@@ -278,7 +333,16 @@ internal static class Emitter
         w.Line("public " + options + " Options { get; }");
         w.Line();
         w.Line("/// <summary>The runtime session (model, data, plan, run folder), started on first use.</summary>");
-        w.Line("public " + session + " Session => _session ??= Start();");
+        w.Line("public " + session + " Session => _session ??= " + Support + ".StartSession(" +
+            (attributes ? PipelineClass(m) + ".Load(Options.PipelinePath)" : PipelineClass(m) + ".Text, Options.PipelinePath") + ", Overrides());");
+        w.Line();
+        w.Line("/// <summary>Continues the run in <paramref name=\"runPath\"/> from its latest checkpoint; pass the options it was started");
+        w.Line("/// with. The run folder must hold this pipeline (same SHA-256).</summary>");
+        w.Open("public static " + trainer + " Resume(string runPath, " + options + "? options = null)");
+        w.Line("var trainer = new " + trainer + "(options);");
+        w.Line("trainer._session = " + Support + ".ResumeSession(runPath, " + PipelineClass(m) + ".Sha256, trainer.Overrides());");
+        w.Line("return trainer;");
+        w.Close();
         w.Line();
         w.Line("/// <summary>Trains all phases (or stops after <paramref name=\"stopAfterSteps\"/> optimizer steps) and writes the run folder.</summary>");
         w.Line("public global::TLDsl.Runtime.Pipelines.SessionResult Train(global::TLDsl.Runtime.Reporting.ITrainingObserver? observer = null, long? stopAfterSteps = null, global::System.Threading.CancellationToken cancellation = default) =>");
@@ -294,10 +358,8 @@ internal static class Emitter
         w.Open("public " + prediction + " Predict(global::TLDsl.Runtime.Data.DecodedImage image)");
         w.Line("var session = Session;");
         w.Line("float[] p = " + Support + ".Predict(session.Model, session.Pipeline, image);");
-        w.Line("var order = new int[p.Length];");
-        w.Line("for (int i = 0; i < order.Length; i++) order[i] = i;");
-        w.Line("global::System.Array.Sort(order, (a, b) => p[b] != p[a] ? p[b].CompareTo(p[a]) : a.CompareTo(b));");
-        w.Line("var top = new (" + label + " Label, float Probability)[global::System.Math.Min(5, order.Length)];");
+        w.Line("int[] order = " + Support + ".Ranking(p, 5);");
+        w.Line("var top = new (" + label + " Label, float Probability)[order.Length];");
         w.Line("for (int i = 0; i < top.Length; i++) top[i] = (LabelAt(session, order[i]), p[order[i]]);");
         w.Line("return new " + prediction + "(top[0].Label, top[0].Probability, top);");
         w.Close();
@@ -308,22 +370,8 @@ internal static class Emitter
         w.Line("private static " + label + " LabelAt(" + session + " session, int index) => " +
             (m.LabelsFromData ? "session.Labels[index];" : "(" + label + ")index;"));
         w.Line();
-        w.Open("private " + session + " Start()");
-        w.Line("var o = Options;");
-        w.Line("var overrides = new global::TLDsl.Runtime.Pipelines.TrainingOverrides");
-        w.Line("{");
-        w.Line("    RunsRoot = o.RunsRoot,");
-        w.Line("    Threads = o.Threads,");
-        w.Line("    CacheFeatures = o.CacheFeatures,");
-        w.Line("    Customize = plan =>");
-        w.Line("    {");
-        w.Line("        var phases = new global::System.Collections.Generic.List<global::TLDsl.Runtime.Training.PhasePlan>(plan.Phases.Count);");
-        w.Line("        for (int i = 0; i < plan.Phases.Count; i++) phases.Add(i < o.Epochs.Count ? plan.Phases[i] with { Epochs = o.Epochs[i] } : plan.Phases[i]);");
-        w.Line("        return plan with { Seed = o.Seed, BatchSize = o.Batch, Optimizer = plan.Optimizer with { LearningRate = o.LearningRate }, Phases = phases };");
-        w.Line("    },");
-        w.Line("};");
-        w.Line("return " + Support + ".StartSession(" + m.Name + "Pipeline.Text, o.PipelinePath, overrides);");
-        w.Close();
+        w.Line("private global::TLDsl.Runtime.Pipelines.TrainingOverrides Overrides() => " + Support + ".Overrides(");
+        w.Line("    Options.RunsRoot, Options.Threads, Options.CacheFeatures, Options.Seed, Options.Batch, Options.LearningRate, Options.Epochs);");
         w.Close();
         return w.ToString();
     }

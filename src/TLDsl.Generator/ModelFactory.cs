@@ -22,7 +22,7 @@ internal static class ModelFactory
 
     public static IdentityModel Identity(ParsedPipeline p, PipelineSpec spec) => new(
         p.Namespace, spec.Name, p.AttributeClass, p.Text, Sha256(p.Text), p.SourcePath,
-        spec.Base.Model ?? spec.Base.OnnxPath ?? "", spec.Base.Weights, spec.Base.Sha256, p.AttributeInputCode);
+        spec.Base.Model ?? spec.Base.OnnxPath ?? "", spec.Base.Weights, spec.Base.Sha256);
 
     public static PipelineModel Create(ParsedPipeline p, PipelineSpec spec)
     {
@@ -33,6 +33,17 @@ internal static class ModelFactory
         {
             head.Add(Head(spec.Head[i], i));
         }
+        var graph = GraphLayout.None;
+        var graphLayers = new List<GraphLayerModel>();
+        if (spec.Base.Source == BaseModelSource.Onnx)
+        {
+            var listing = p.LayersText is { } text ? CatalogueReader.Read(text, out _) : null;
+            graph = listing is null ? GraphLayout.Unlisted : GraphLayout.Listed;
+            if (listing is not null)
+            {
+                graphLayers = KeptGraphLayers(listing, spec.Base);
+            }
+        }
         var phases = spec.Train.Phases.Select(p => p.Epochs).ToArray();
         return new PipelineModel(
             p.Namespace,
@@ -42,9 +53,12 @@ internal static class ModelFactory
             spec.Base.Model ?? spec.Base.OnnxPath ?? "",
             spec.Labels.FromData,
             p.UserLabelEnum,
+            p.Accessibility,
             EquatableArray.From(spec.Labels.Items.Select(l => new LabelModel(l.Name, l.Identifier))),
             EquatableArray.From(steps),
             EquatableArray.From(head),
+            graph,
+            EquatableArray.From(graphLayers),
             spec.Train.Seed,
             spec.Train.Batch,
             spec.Train.Optimizer.Lr,
@@ -134,6 +148,37 @@ internal static class ModelFactory
             kept.Add(step);
         }
         return kept;
+    }
+
+    /// <summary>
+    /// The module-holding layers of an ONNX graph that <c>drop</c> / <c>cut_at</c> keep, from its listing (run order):
+    /// those before the first dropped layer, or up to and including the cut. The runtime keeps the layers the graph
+    /// needs to compute that value; for the usual chain-like features these are the same, and the generated model checks
+    /// it when it is built.
+    /// </summary>
+    internal static List<GraphLayerModel> KeptGraphLayers(BaseModelInfo listing, BaseSpec spec)
+    {
+        var order = listing.Children.Select(c => c.Name).ToList();
+        int end = order.Count;
+        if (spec.CutAt is { } last && order.IndexOf(last) is int at && at >= 0)
+        {
+            end = at + 1;
+        }
+        else
+        {
+            var dropped = spec.Drop.SelectMany(d => d == "classifier" ? (IEnumerable<string>)listing.Classifier : new[] { d })
+                .Select(d => order.IndexOf(d)).Where(i => i >= 0).ToList();
+            if (dropped.Count > 0)
+            {
+                end = dropped.Min();
+            }
+        }
+        var kept = new HashSet<string>(order.Take(end), StringComparer.Ordinal);
+        return listing.Modules
+            .Where(m => kept.Contains(m.Name))
+            .OrderBy(m => order.IndexOf(m.Name))
+            .Select(m => new GraphLayerModel(m.Name, KnownKinds.Contains(m.Kind) ? "global::TorchSharp.Modules." + m.Kind : ModuleType))
+            .ToList();
     }
 
     private static HeadModel Head(HeadLayerSpec layer, int index)

@@ -47,6 +47,22 @@ internal enum StepKind
 /// <summary>One added head layer: its index (state-dict key <c>head.N</c>), TorchSharp type and a short description.</summary>
 internal sealed record HeadModel(int Index, string FieldType, string FieldName, string Description);
 
+/// <summary>A layer of an imported ONNX graph that holds a module: its name (the state-dict prefix) and TorchSharp type.</summary>
+internal sealed record GraphLayerModel(string Name, string FieldType);
+
+/// <summary>What the generator knows of an ONNX base model's layers.</summary>
+internal enum GraphLayout
+{
+    /// <summary>A catalogue model (no graph).</summary>
+    None,
+
+    /// <summary>An ONNX model with a layer listing: its kept layers become typed fields.</summary>
+    Listed,
+
+    /// <summary>An ONNX model without a listing: its layers are registered at run time, untyped.</summary>
+    Unlisted,
+}
+
 /// <summary>A label: its text as written and its C# identifier.</summary>
 internal sealed record LabelModel(string Name, string Identifier);
 
@@ -59,9 +75,12 @@ internal sealed record PipelineModel(
     string BaseModel,
     bool LabelsFromData,
     string? UserLabelEnum,
+    string Accessibility,
     EquatableArray<LabelModel> Labels,
     EquatableArray<StepModel> Steps,
     EquatableArray<HeadModel> Head,
+    GraphLayout Graph,
+    EquatableArray<GraphLayerModel> GraphLayers,
     int Seed,
     int Batch,
     double LearningRate,
@@ -79,17 +98,19 @@ internal sealed record IdentityModel(
     string SourcePath,
     string BaseModel,
     string? Weights,
-    string? WeightsSha256,
-    string? AttributeInputCode);
+    string? WeightsSha256);
 
-/// <summary>A pipeline after reading: the spec (null on errors), its diagnostics and where it came from. No compiler objects.</summary>
+/// <summary>A pipeline after reading: the spec (null on errors), its diagnostics and where it came from. No compiler objects.
+/// <c>Accessibility</c> is that of the trainer types (<c>internal</c> when the attribute class or its label enum is not
+/// public); <c>LayersText</c> is the ONNX layer listing the spec read, if any.</summary>
 internal sealed record ParsedPipeline(
     string Namespace,
     string? AttributeClass,
     string Text,
     string SourcePath,
     string? UserLabelEnum,
-    string? AttributeInputCode,
+    string Accessibility,
+    string? LayersText,
     PipelineSpec? Spec,
     EquatableArray<DiagnosticInfo> Diagnostics);
 

@@ -192,6 +192,7 @@ public sealed class PipelineGenerator : IIncrementalGenerator
         string relative = Relative(file.Path, options.ProjectDir);
         try
         {
+            string? layers = null;
             var parseOptions = new PipelineParseOptions
             {
                 ReadFile = path =>
@@ -201,7 +202,7 @@ public sealed class PipelineGenerator : IIncrementalGenerator
                     {
                         if (string.Equals(f.Path.Replace('\\', '/'), wanted, StringComparison.Ordinal))
                         {
-                            return f.Text;
+                            return layers = f.Text; // the ONNX layer listing: the typed model's layout comes from it
                         }
                     }
                     return null;
@@ -209,14 +210,14 @@ public sealed class PipelineGenerator : IIncrementalGenerator
             };
             var result = PipelineParser.Parse(file.Text, file.Path, parseOptions);
             var diagnostics = result.Diagnostics.Select(d => Convert(d, null)).ToArray();
-            return new ParsedPipeline(options.Namespace, null, file.Text, relative, null, null,
+            return new ParsedPipeline(options.Namespace, null, file.Text, relative, null, "public", layers,
                 result.HasErrors ? null : result.Spec, EquatableArray.From(diagnostics));
         }
 #pragma warning disable CA1031 // the generator must never throw into the compiler
         catch (Exception e) when (e is not OperationCanceledException)
 #pragma warning restore CA1031
         {
-            return new ParsedPipeline(options.Namespace, null, file.Text, relative, null, null, null,
+            return new ParsedPipeline(options.Namespace, null, file.Text, relative, null, "public", null, null,
                 EquatableArray.Of(Internal(file.Path, null, e)));
         }
     }
@@ -237,6 +238,7 @@ public sealed class PipelineGenerator : IIncrementalGenerator
         var occurrences = new List<AttributeOccurrence>();
         var labelNames = new List<string>();
         string? userEnum = null;
+        bool isPublic = type.DeclaredAccessibility == Accessibility.Public;
         foreach (var a in type.GetAttributes())
         {
             ct.ThrowIfCancellationRequested();
@@ -258,6 +260,7 @@ public sealed class PipelineGenerator : IIncrementalGenerator
                     {
                         labelNames.AddRange(t.GetMembers().OfType<IFieldSymbol>().Where(f => f.IsConst).Select(f => f.Name));
                         userEnum = t.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+                        isPublic &= t.DeclaredAccessibility == Accessibility.Public;
                     }
                     args.Add(new AttributeArgument(null, AttributeValue.Type(t.ToDisplayString()), argLocation));
                 }
@@ -283,7 +286,7 @@ public sealed class PipelineGenerator : IIncrementalGenerator
         string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
         string path = type.Locations.FirstOrDefault()?.SourceTree?.FilePath ?? "";
         var input = new AttributePipelineInput(type.Name, classLocation, EquatableArray.From(occurrences), EquatableArray.From(labelNames), path);
-        return new AttributeRead(input, ns, userEnum);
+        return new AttributeRead(input, ns, userEnum, isPublic ? "public" : "internal");
     }
 
     private static AttributeValue Scalar(TypedConstant c) => c.Value switch
@@ -318,79 +321,23 @@ public sealed class PipelineGenerator : IIncrementalGenerator
     {
         var input = read.Input;
         string relative = Relative(input.SourcePath, options.ProjectDir);
-        string text = CanonicalText(input);
         var fallback = input.ClassLocationToken as LocationInfo;
         try
         {
             var result = AttributePipelineReader.Read(input);
             var diagnostics = result.Diagnostics.Select(d => Convert(d, fallback)).ToArray();
-            return new ParsedPipeline(read.Namespace, input.ClassName, text, relative, read.UserLabelEnum,
-                AttributeInputCode(input, relative), result.HasErrors ? null : result.Spec, EquatableArray.From(diagnostics));
+            // The pipeline's text (identity, run-folder copy) is the YAML the attributes stand for: it parses to the same spec.
+            string text = result.HasErrors ? "" : AttributePipelineYaml.Write(input);
+            return new ParsedPipeline(read.Namespace, input.ClassName, text, relative, read.UserLabelEnum, read.Accessibility, null,
+                result.HasErrors ? null : result.Spec, EquatableArray.From(diagnostics));
         }
 #pragma warning disable CA1031 // the generator must never throw into the compiler
         catch (Exception e) when (e is not OperationCanceledException)
 #pragma warning restore CA1031
         {
-            return new ParsedPipeline(read.Namespace, input.ClassName, text, relative, null, null, null,
+            return new ParsedPipeline(read.Namespace, input.ClassName, "", relative, null, read.Accessibility, null, null,
                 EquatableArray.Of(Internal(input.SourcePath, fallback, e)));
         }
-    }
-
-    /// <summary>A stable text form of the attributes (their identity); independent of formatting and positions.</summary>
-    internal static string CanonicalText(AttributePipelineInput input)
-    {
-        var sb = new StringBuilder();
-        foreach (var a in input.Attributes)
-        {
-            sb.Append('[').Append(a.Name).Append('(');
-            sb.Append(string.Join(", ", a.Arguments.Select(x => (x.Name is null ? "" : x.Name + " = ") + x.Value)));
-            sb.Append(")]\n");
-        }
-        sb.Append("partial class ").Append(input.ClassName).Append('\n');
-        if (input.LabelNames.Count > 0)
-        {
-            sb.Append("// labels: ").Append(string.Join(", ", input.LabelNames)).Append('\n');
-        }
-        return sb.ToString();
-    }
-
-    /// <summary>C# that rebuilds the attribute input at run time, so the runtime reads the very same pipeline.</summary>
-    private static string AttributeInputCode(AttributePipelineInput input, string path)
-    {
-        const string Ns = "global::TLDsl.Spec.Attributes.";
-        const string Eq = "global::TLDsl.Spec.Model.EquatableArray.From";
-        var sb = new StringBuilder();
-        sb.Append("new ").Append(Ns).Append("AttributePipelineInput(").Append(SourceWriter.Literal(input.ClassName)).Append(", null, ")
-          .Append(Eq).Append("(new ").Append(Ns).Append("AttributeOccurrence[] { ");
-        foreach (var a in input.Attributes)
-        {
-            sb.Append("new ").Append(Ns).Append("AttributeOccurrence(").Append(SourceWriter.Literal(a.Name)).Append(", ")
-              .Append(Eq).Append("(new ").Append(Ns).Append("AttributeArgument[] { ");
-            foreach (var x in a.Arguments)
-            {
-                sb.Append("new ").Append(Ns).Append("AttributeArgument(").Append(SourceWriter.Literal(x.Name)).Append(", ")
-                  .Append(ValueCode(x.Value)).Append(", null), ");
-            }
-            sb.Append("}), null), ");
-        }
-        sb.Append("}), ").Append(Eq).Append("(new string[] { ")
-          .Append(string.Join(", ", input.LabelNames.Select(SourceWriter.Literal))).Append(" }), ")
-          .Append(SourceWriter.Literal(path)).Append(')');
-        return sb.ToString();
-    }
-
-    private static string ValueCode(AttributeValue v)
-    {
-        const string V = "global::TLDsl.Spec.Attributes.AttributeValue.";
-        return v.Kind switch
-        {
-            AttributeValueKind.Text => V + "Of((string?)" + SourceWriter.Literal(v.Text) + ")",
-            AttributeValueKind.Number => V + "Of(" + SourceWriter.Number(v.Number) + ")",
-            AttributeValueKind.Boolean => V + "Of(" + (v.Boolean ? "true" : "false") + ")",
-            AttributeValueKind.StringArray => V + "Of(new string[] { " + string.Join(", ", v.Strings.Select(SourceWriter.Literal)) + " })",
-            AttributeValueKind.NumberArray => V + "Of(new double[] { " + string.Join(", ", v.Numbers.Select(SourceWriter.Number)) + " })",
-            _ => V + "Type(" + SourceWriter.Literal(v.Text) + ")",
-        };
     }
 }
 
@@ -400,8 +347,9 @@ internal sealed record GeneratorOptions(string Namespace, string ProjectDir);
 /// <summary>An AdditionalFile's path and text.</summary>
 internal sealed record TextFile(string Path, string Text);
 
-/// <summary>The attribute input of one class, with its namespace and a user-declared label enum.</summary>
-internal sealed record AttributeRead(AttributePipelineInput Input, string Namespace, string? UserLabelEnum);
+/// <summary>The attribute input of one class, with its namespace, a user-declared label enum and the accessibility the
+/// trainer types can have (public only when the class and its label enum are).</summary>
+internal sealed record AttributeRead(AttributePipelineInput Input, string Namespace, string? UserLabelEnum, string Accessibility);
 
 /// <summary>A model to emit, or the internal error that prevented building it.</summary>
 internal sealed record Built<T>(T? Model, DiagnosticInfo? Error) where T : class;

@@ -1,8 +1,6 @@
 using System;
 using System.IO;
 using System.Linq;
-using System.Runtime.Loader;
-using Microsoft.CodeAnalysis;
 using TLDsl.Runtime.Native;
 using TLDsl.Runtime.Pipelines;
 using TLDsl.Runtime.Surgery;
@@ -42,12 +40,7 @@ public sealed class CompileAndRunTests
         const string path = "pipelines/tiny.tl.yaml";
         var (_, output, diagnostics) = GeneratorHarness.Run(GeneratorHarness.Compilation(), new MemoryText(path, Pipeline));
         Assert.Empty(diagnostics);
-        using var stream = new MemoryStream();
-        var emit = output.Emit(stream);
-        Assert.True(emit.Success, string.Join("\n", emit.Diagnostics));
-        stream.Position = 0;
-        var assembly = AssemblyLoadContext.Default.LoadFromStream(stream);
-        var type = assembly.GetType("TLDsl.Generated.TinyParityModel")!;
+        var type = GeneratorHarness.Load(output).GetType("TLDsl.Generated.TinyParityModel")!;
 
         manual_seed(1);
         using var generated = (nn.Module<Tensor, Tensor>)Activator.CreateInstance(type, false, path, null)!;
@@ -84,5 +77,115 @@ public sealed class CompileAndRunTests
         optimizer.step();
         Assert.True(double.IsFinite(loss.item<float>()));
         Assert.True((before - parameters[^1]).abs().max().item<float>() > 0, "the step changed nothing");
+    }
+
+    private static nn.Module<Tensor, Tensor> Build(string pipeline, string typeName, string path)
+    {
+        var (_, output, diagnostics) = GeneratorHarness.Run(GeneratorHarness.Compilation(), new MemoryText(path, pipeline));
+        Assert.Empty(diagnostics);
+        var type = GeneratorHarness.Load(output).GetType("TLDsl.Generated." + typeName)!;
+        return (nn.Module<Tensor, Tensor>)Activator.CreateInstance(type, false, path, null)!;
+    }
+
+    private static bool Same(Tensor a, Tensor b)
+    {
+        using var equal = a.eq(b).all();
+        return equal.item<bool>();
+    }
+
+    private static nn.Module Module(nn.Module model, string name) => model.named_modules().Single(m => m.name == name).module;
+
+    [Theory]
+    [InlineData("eval", false)]
+    [InlineData("train_affine", false)]
+    [InlineData("train", true)]
+    public void Train_mode_keeps_frozen_batchnorm_in_eval_as_the_runtime_does(string policy, bool frozenBatchNormTrains)
+    {
+        TorchNative.EnsureLoaded();
+        string pipeline = Pipeline.Replace("  - first_stages: 2", "  - first_stages: 2\n    batchnorm: " + policy, StringComparison.Ordinal);
+        Assert.Contains("batchnorm: " + policy, pipeline, StringComparison.Ordinal);
+        manual_seed(2);
+        using var model = Build(pipeline, "TinyParityModel", "pipelines/tiny-bn.tl.yaml");
+
+        model.train();
+        Assert.True(model.training);
+        var frozen = (TorchSharp.Modules.BatchNorm2d)Module(model, "layer1.0.bn1");  // first_stages: 2 = stem + layer1
+        var trainable = (TorchSharp.Modules.BatchNorm2d)Module(model, "layer3.0.bn1");
+        Assert.Equal(frozenBatchNormTrains, frozen.training);
+        Assert.Equal(frozenBatchNormTrains, Module(model, "bn1").training);
+        Assert.True(trainable.training);
+        Assert.True(Module(model, "head").training);
+        Assert.True(Module(model, "head.0").training); // the head's dropout
+
+        using var frozenMean = frozen.running_mean!.clone();
+        using var trainableMean = trainable.running_mean!.clone();
+        using (no_grad())
+        {
+            using var input = randn(4, 3, 32, 32);
+            using var logits = model.call(input);
+        }
+        Assert.Equal(!frozenBatchNormTrains, Same(frozenMean, frozen.running_mean!));
+        Assert.False(Same(trainableMean, trainable.running_mean!), "a trainable BatchNorm kept its statistics in train mode");
+
+        model.eval();
+        Assert.False(model.training);
+        Assert.False(trainable.training);
+        Assert.False(frozen.training);
+        model.train();
+        Assert.Equal(frozenBatchNormTrains, frozen.training);
+    }
+
+    [Fact]
+    public void Generated_onnx_model_matches_the_runtime_model_for_identical_weights()
+    {
+        TorchNative.EnsureLoaded();
+        string folder = Path.Combine(GeneratorHarness.RepoRoot, "tests", "TLDsl.Generator.Tests", "Onnx");
+        string path = Path.Combine(folder, "smallcnn.tl.yaml");
+        string text = File.ReadAllText(path);
+        var (_, output, diagnostics) = GeneratorHarness.Run(GeneratorHarness.Compilation(),
+            new MemoryText(path, text), new MemoryText(Path.Combine(folder, "smallcnn.layers.yaml"), File.ReadAllText(Path.Combine(folder, "smallcnn.layers.yaml"))));
+        Assert.Empty(diagnostics);
+        var type = GeneratorHarness.Load(output).GetType("TLDsl.Generated.OnnxSmallCnnModel")!;
+        // The typed fields come from the listing: the kept graph layers, each its TorchSharp type.
+        var fields = type.GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic).ToDictionary(f => f.Name, f => f.FieldType);
+        Assert.Equal(typeof(TorchSharp.Modules.Conv2d), fields["conv1_Conv"]);
+        Assert.Equal(typeof(TorchSharp.Modules.Linear), fields["fc1"]);
+        Assert.False(fields.ContainsKey("fc2"), "the dropped classifier is a field");
+
+        manual_seed(4);
+        using var generated = (nn.Module<Tensor, Tensor>)Activator.CreateInstance(type, false, path, null)!;
+        var file = PipelineFile.Parse(text, path);
+        using var runtime = TransferModelBuilder.Build(PipelineInterpreter.ModelPlan(file, ["circle", "square", "triangle"]), "OnnxSmallCnn");
+        var expectedKeys = runtime.state_dict().Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
+        Assert.Equal(expectedKeys, generated.state_dict().Keys.OrderBy(k => k, StringComparer.Ordinal).ToList());
+        Assert.Contains("conv1_Conv.weight", expectedKeys);
+        Assert.Contains("head.1.weight", expectedKeys);
+        Assert.DoesNotContain(expectedKeys, k => k.StartsWith("fc2.", StringComparison.Ordinal));
+        generated.load_state_dict(runtime.state_dict());
+
+        generated.eval();
+        runtime.eval();
+        using var input = randn(2, 3, 64, 64);
+        using (no_grad())
+        {
+            using var a = generated.call(input);
+            using var b = runtime.call(input);
+            Assert.Equal(new long[] { 2, 3 }, a.shape);
+            Assert.Equal(0f, (a - b).abs().max().item<float>());
+        }
+
+        // Trains on CPU: the frozen first layer keeps its weights, the unfrozen fc1 changes.
+        generated.train();
+        Assert.True(Module(generated, "head.0").training);
+        var parameters = generated.parameters().Where(p => p.requires_grad).ToList();
+        using var conv1Before = generated.state_dict()["conv1_Conv.weight"].clone();
+        using var fc1Before = generated.state_dict()["fc1.weight"].clone();
+        using var optimizer = optim.SGD(parameters, 0.1);
+        using var logits = generated.call(input);
+        using var loss = nn.functional.cross_entropy(logits, tensor(new long[] { 0, 2 }));
+        loss.backward();
+        optimizer.step();
+        Assert.True(Same(conv1Before, generated.state_dict()["conv1_Conv.weight"]), "a frozen layer changed");
+        Assert.False(Same(fc1Before, generated.state_dict()["fc1.weight"]), "fc1 did not train");
     }
 }

@@ -19,6 +19,29 @@ internal sealed class MemoryText(string path, string text) : AdditionalText
     public override SourceText GetText(CancellationToken cancellationToken = default) => SourceText.From(text);
 }
 
+/// <summary>The global analyzer options of a project: its RootNamespace and ProjectDir.</summary>
+internal sealed class ProjectOptions(string rootNamespace, string projectDir) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider
+{
+    private readonly Options _global = new(new Dictionary<string, string>
+    {
+        ["build_property.RootNamespace"] = rootNamespace,
+        ["build_property.ProjectDir"] = projectDir,
+    });
+
+    public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GlobalOptions => _global;
+
+    public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(SyntaxTree tree) => Options.Empty;
+
+    public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(AdditionalText textFile) => Options.Empty;
+
+    private sealed class Options(Dictionary<string, string> values) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions
+    {
+        public static Options Empty { get; } = new(new Dictionary<string, string>());
+
+        public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
+    }
+}
+
 /// <summary>Runs the generator over sources and AdditionalFiles with step tracking on.</summary>
 internal static class GeneratorHarness
 {
@@ -55,18 +78,36 @@ internal static class GeneratorHarness
         new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable,
             generalDiagnosticOption: general));
 
-    public static GeneratorDriver Driver(params AdditionalText[] texts) => CSharpGeneratorDriver.Create(
+    public static GeneratorDriver Driver(params AdditionalText[] texts) => Driver(null, texts);
+
+    /// <summary>A driver; <paramref name="project"/> sets the MSBuild properties a real build passes (RootNamespace, ProjectDir).</summary>
+    public static GeneratorDriver Driver(ProjectOptions? project, params AdditionalText[] texts) => CSharpGeneratorDriver.Create(
         new[] { new PipelineGenerator().AsSourceGenerator() },
         texts,
         ParseOptions,
-        optionsProvider: null,
+        optionsProvider: project,
         driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
     public static (GeneratorDriver Driver, Compilation Output, ImmutableArray<Diagnostic> Diagnostics) Run(
-        CSharpCompilation compilation, params AdditionalText[] texts)
+        CSharpCompilation compilation, params AdditionalText[] texts) => Run(compilation, null, texts);
+
+    public static (GeneratorDriver Driver, Compilation Output, ImmutableArray<Diagnostic> Diagnostics) Run(
+        CSharpCompilation compilation, ProjectOptions? project, params AdditionalText[] texts)
     {
-        var driver = Driver(texts).RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
+        var driver = Driver(project, texts).RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
         return (driver, output, diagnostics);
+    }
+
+    /// <summary>Compiles the generator's output (it must have no errors or warnings) and loads it under a unique name.</summary>
+    public static System.Reflection.Assembly Load(Compilation output)
+    {
+        var problems = CompileProblems(output);
+        Assert.True(problems.Count == 0, "generated code does not compile cleanly:\n" + string.Join("\n", problems));
+        using var stream = new MemoryStream();
+        var emit = output.WithAssemblyName("Generated" + Guid.NewGuid().ToString("N")).Emit(stream);
+        Assert.True(emit.Success, string.Join("\n", emit.Diagnostics));
+        stream.Position = 0;
+        return System.Runtime.Loader.AssemblyLoadContext.Default.LoadFromStream(stream);
     }
 
     /// <summary>The generated sources (hint name, text), in hint-name order.</summary>

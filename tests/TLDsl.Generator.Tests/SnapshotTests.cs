@@ -1,33 +1,109 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Text.RegularExpressions;
 using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 
 namespace TLDsl.Generator.Tests;
 
 /// <summary>
-/// The generated sources of each pipeline in pipelines/ against committed baselines
-/// (Snapshots/&lt;pipeline&gt;/&lt;hint&gt;.verified.cs). On a mismatch a .received.cs is written next to the baseline;
-/// TLDSL_ACCEPT=1 overwrites the baselines.
+/// The generated sources of each pipeline in pipelines/, of each ONNX test pipeline in Onnx/ (with its layer listing),
+/// and of each example project under examples/ (its pipelines/**/*.tl.yaml, the AdditionalFiles its project names, and
+/// its attribute pipelines, under its RootNamespace and ProjectDir, as a real build passes them) against committed
+/// baselines (Snapshots/&lt;case&gt;/&lt;hint&gt;.verified.cs). On a mismatch a .received.cs is written next to the
+/// baseline; TLDSL_ACCEPT=1 overwrites the baselines.
 /// </summary>
 public sealed class SnapshotTests
 {
+    private const string ExamplePrefix = "examples/";
+    private const string OnnxPrefix = "onnx/";
+
+    private static string Root => GeneratorHarness.RepoRoot;
+
+    private static string OnnxFolder => Path.Combine(Root, "tests", "TLDsl.Generator.Tests", "Onnx");
+
     public static TheoryData<string> Pipelines()
     {
         var data = new TheoryData<string>();
-        foreach (var file in Directory.GetFiles(Path.Combine(GeneratorHarness.RepoRoot, "pipelines"), "*.tl.yaml").OrderBy(f => f, StringComparer.Ordinal))
+        foreach (var name in Names())
         {
-            data.Add(Path.GetFileName(file));
+            data.Add(name);
         }
         return data;
     }
 
-    internal static (string HintName, string Text)[] Generate(string fileName)
+    private static List<string> Names()
     {
-        string text = File.ReadAllText(Path.Combine(GeneratorHarness.RepoRoot, "pipelines", fileName));
-        var (driver, output, diagnostics) = GeneratorHarness.Run(GeneratorHarness.Compilation(), new MemoryText("pipelines/" + fileName, text));
-        Assert.Empty(diagnostics);
+        var data = new List<string>();
+        foreach (var file in Directory.GetFiles(Path.Combine(Root, "pipelines"), "*.tl.yaml").OrderBy(f => f, StringComparer.Ordinal))
+        {
+            data.Add(Path.GetFileName(file).Replace(".tl.yaml", "", StringComparison.Ordinal));
+        }
+        foreach (var file in Directory.GetFiles(OnnxFolder, "*.tl.yaml").OrderBy(f => f, StringComparer.Ordinal))
+        {
+            data.Add(OnnxPrefix + Path.GetFileName(file).Replace(".tl.yaml", "", StringComparison.Ordinal));
+        }
+        foreach (var dir in Directory.GetDirectories(Path.Combine(Root, "examples")).OrderBy(d => d, StringComparer.Ordinal))
+        {
+            if (Directory.GetFiles(dir, "*.csproj").Length > 0)
+            {
+                data.Add(ExamplePrefix + Path.GetFileName(dir));
+            }
+        }
+        return data;
+    }
+
+    /// <summary>The compilation, project options and AdditionalFiles of a case.</summary>
+    internal static (CSharpCompilation Compilation, ProjectOptions? Project, AdditionalText[] Texts) Inputs(string name)
+    {
+        if (name.StartsWith(ExamplePrefix, StringComparison.Ordinal))
+        {
+            string dir = Path.Combine(Root, "examples", name.Substring(ExamplePrefix.Length));
+            string csproj = File.ReadAllText(Directory.GetFiles(dir, "*.csproj").Single());
+            var ns = Regex.Match(csproj, "<RootNamespace>([^<]+)</RootNamespace>");
+            var extra = Regex.Matches(csproj, "<AdditionalFiles\\s+Include=\"([^\"*]+)\"").Select(m => Path.Combine(dir, m.Groups[1].Value));
+            var pipelines = Directory.Exists(Path.Combine(dir, "pipelines"))
+                ? Directory.GetFiles(Path.Combine(dir, "pipelines"), "*.tl.yaml", SearchOption.AllDirectories)
+                : Array.Empty<string>();
+            var texts = pipelines.Concat(extra).Select(Path.GetFullPath).Distinct().OrderBy(f => f, StringComparer.Ordinal)
+                .Select(f => (AdditionalText)new MemoryText(f, File.ReadAllText(f))).ToArray();
+            var sources = Directory.GetFiles(dir, "*.cs", SearchOption.AllDirectories)
+                .Where(f => !IsBuildOutput(dir, f))
+                .OrderBy(f => f, StringComparer.Ordinal)
+                .Select(f => (Path: f, Text: File.ReadAllText(f)))
+                .Where(f => f.Text.Contains("[TransferPipeline", StringComparison.Ordinal))
+                .Select(f => CSharpSyntaxTree.ParseText(f.Text, GeneratorHarness.ParseOptions, path: f.Path));
+            var compilation = GeneratorHarness.Compilation().AddSyntaxTrees(sources);
+            var project = new ProjectOptions(ns.Success ? ns.Groups[1].Value : Path.GetFileName(dir), dir + Path.DirectorySeparatorChar);
+            return (compilation, project, texts);
+        }
+        if (name.StartsWith(OnnxPrefix, StringComparison.Ordinal))
+        {
+            // Paths as a project at the test folder would pass them: the pipeline and its listing side by side.
+            var texts = Directory.GetFiles(OnnxFolder, "*.yaml").OrderBy(f => f, StringComparer.Ordinal)
+                .Where(f => !f.EndsWith(".tl.yaml", StringComparison.Ordinal) || Path.GetFileName(f) == name[OnnxPrefix.Length..] + ".tl.yaml")
+                .Select(f => (AdditionalText)new MemoryText(OnnxPrefix + Path.GetFileName(f), File.ReadAllText(f))).ToArray();
+            return (GeneratorHarness.Compilation(), null, texts);
+        }
+        string fileName = name + ".tl.yaml";
+        return (GeneratorHarness.Compilation(), null, new AdditionalText[] { new MemoryText("pipelines/" + fileName, File.ReadAllText(Path.Combine(Root, "pipelines", fileName))) });
+    }
+
+    private static bool IsBuildOutput(string dir, string file)
+    {
+        string relative = Path.GetRelativePath(dir, file).Replace('\\', '/');
+        return relative.StartsWith("bin/", StringComparison.Ordinal) || relative.StartsWith("obj/", StringComparison.Ordinal);
+    }
+
+    internal static (string HintName, string Text)[] Generate(string name)
+    {
+        var (compilation, project, texts) = Inputs(name);
+        var (driver, output, diagnostics) = GeneratorHarness.Run(compilation, project, texts);
+        Assert.Empty(diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning));
         var problems = GeneratorHarness.CompileProblems(output);
         Assert.True(problems.Count == 0, "generated code does not compile cleanly:\n" + string.Join("\n", problems));
         return GeneratorHarness.Sources(driver).ToArray();
@@ -35,10 +111,10 @@ public sealed class SnapshotTests
 
     [Theory]
     [MemberData(nameof(Pipelines))]
-    public void Generated_sources_match_the_verified_baselines(string fileName)
+    public void Generated_sources_match_the_verified_baselines(string name)
     {
-        var sources = Generate(fileName);
-        string folder = Path.Combine(GeneratorHarness.RepoRoot, "tests", "TLDsl.Generator.Tests", "Snapshots", fileName.Replace(".tl.yaml", "", StringComparison.Ordinal));
+        var sources = Generate(name);
+        string folder = Path.Combine(Root, "tests", "TLDsl.Generator.Tests", "Snapshots", name);
         Directory.CreateDirectory(folder);
         bool accept = Environment.GetEnvironmentVariable("TLDSL_ACCEPT") == "1";
         var mismatches = new System.Collections.Generic.List<string>();
@@ -70,9 +146,9 @@ public sealed class SnapshotTests
 
     [Theory]
     [MemberData(nameof(Pipelines))]
-    public void Output_is_identical_under_a_hostile_culture(string fileName)
+    public void Output_is_identical_under_a_hostile_culture(string name)
     {
-        var invariant = Generate(fileName);
+        var invariant = Generate(name);
         var hostile = (CultureInfo)CultureInfo.GetCultureInfo("fa-IR").Clone();
         hostile.NumberFormat.NegativeSign = "\u2212";
         hostile.NumberFormat.NumberDecimalSeparator = ",";
@@ -82,7 +158,7 @@ public sealed class SnapshotTests
         {
             CultureInfo.CurrentCulture = hostile;
             CultureInfo.CurrentUICulture = hostile;
-            var again = Generate(fileName);
+            var again = Generate(name);
             Assert.Equal(invariant, again);
         }
         finally
@@ -95,9 +171,9 @@ public sealed class SnapshotTests
     [Fact]
     public void Generation_is_deterministic()
     {
-        foreach (var file in Directory.GetFiles(Path.Combine(GeneratorHarness.RepoRoot, "pipelines"), "*.tl.yaml").Select(Path.GetFileName))
+        foreach (var name in Names())
         {
-            Assert.Equal(Generate(file!), Generate(file!));
+            Assert.Equal(Generate(name), Generate(name));
         }
     }
 }

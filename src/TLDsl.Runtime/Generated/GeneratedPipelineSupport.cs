@@ -8,11 +8,11 @@ using System.Text;
 using TLDsl.Runtime.Data;
 using TLDsl.Runtime.Models;
 using TLDsl.Runtime.Native;
+using TLDsl.Runtime.Onnx.Import;
 using TLDsl.Runtime.Pipelines;
 using TLDsl.Runtime.Reporting;
 using TLDsl.Runtime.Surgery;
 using TLDsl.Runtime.Training;
-using TLDsl.Spec.Attributes;
 using TLDsl.Spec.Parsing;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -31,21 +31,6 @@ public static class GeneratedPipelineSupport
     /// <param name="text">The pipeline's YAML text.</param>
     /// <param name="path">The path relative data and weights paths resolve against.</param>
     public static PipelineFile Parse(string text, string path) => PipelineFile.Parse(text, Path.GetFullPath(path));
-
-    /// <summary>Reads an attribute pipeline from the attribute occurrences the generator re-emitted as code.</summary>
-    /// <param name="input">The attributes, as the generator saw them.</param>
-    /// <param name="canonicalText">A stable text form of the attributes, used as the pipeline's text (and so its hash).</param>
-    /// <param name="path">The path relative data paths resolve against (normally the source file of the class).</param>
-    public static PipelineFile FromAttributes(AttributePipelineInput input, string canonicalText, string path)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        var result = AttributePipelineReader.Read(input);
-        if (result.Spec is null || result.HasErrors)
-        {
-            throw new PipelineException(result.Diagnostics);
-        }
-        return new PipelineFile(Path.GetFullPath(path), canonicalText, result.Spec);
-    }
 
     /// <summary>The SHA-256 of <paramref name="text"/> (UTF-8), lower-case hex: the same identity <see cref="PipelineFile.Hash"/> gives.</summary>
     public static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
@@ -104,6 +89,38 @@ public static class GeneratedPipelineSupport
         throw new InvalidOperationException($"The runtime model has no child '{name}'.");
     }
 
+    /// <summary>The imported ONNX graph of a model whose base is an ONNX file, cut as the pipeline says. Its layers are
+    /// the model's children (see <see cref="GraphLayers"/>); the graph itself is not a registered module.</summary>
+    public static OnnxGraphModule Graph(TransferModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.StepModule(OnnxBaseArchitecture.StepName) as OnnxGraphModule
+            ?? throw new InvalidOperationException($"The runtime model's '{OnnxBaseArchitecture.StepName}' step is not an imported ONNX graph.");
+    }
+
+    /// <summary>The imported graph's layers that hold a module, by name (the model's children other than <c>head</c>), in order.</summary>
+    public static IReadOnlyList<(string Name, Module Layer)> GraphLayers(TransferModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.named_children().Where(c => c.name != "head").Select(c => (c.name, c.module)).ToArray();
+    }
+
+    /// <summary>
+    /// Checks that the graph layers the generator read from the layer listing are the ones the runtime kept (names in
+    /// order); throws <see cref="InvalidOperationException"/> if not (a listing of another file, or a graph whose cut
+    /// keeps layers that come after the cut in run order).
+    /// </summary>
+    public static void CheckGraphLayers(TransferModel model, params string[] layers)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        var actual = GraphLayers(model).Select(l => l.Name).ToArray();
+        if (!actual.SequenceEqual(layers, StringComparer.Ordinal))
+        {
+            throw new InvalidOperationException(
+                $"The layer listing gave the generated model the layers [{string.Join(", ", layers)}], but the imported graph keeps [{string.Join(", ", actual)}]; write the listing again (tldsl inspect model.onnx --write-layers) and rebuild.");
+        }
+    }
+
     /// <summary>The head layer at <paramref name="index"/> (state-dict key <c>head.{index}</c>).</summary>
     public static T HeadLayer<T>(TransferModel model, int index) where T : Module
     {
@@ -133,6 +150,59 @@ public static class GeneratedPipelineSupport
             throw new PipelineException($"{full}: the file (sha256 {onDisk}) differs from the pipeline compiled into this assembly (sha256 {embedded}); rebuild the project.");
         }
         return TrainingSession.Start(full, overrides);
+    }
+
+    /// <summary>Starts a training session for a pipeline read from embedded text (an attribute pipeline's YAML form);
+    /// relative paths resolve against <see cref="PipelineFile.Path"/>, which need not exist.</summary>
+    public static TrainingSession StartSession(PipelineFile pipeline, TrainingOverrides overrides) => TrainingSession.Start(pipeline, overrides);
+
+    /// <summary>
+    /// Resumes the run in <paramref name="runPath"/> after checking that its pipeline copy is the pipeline compiled into
+    /// the assembly (<paramref name="expectedSha256"/>); a <see cref="PipelineException"/> explains a mismatch.
+    /// </summary>
+    public static TrainingSession ResumeSession(string runPath, string expectedSha256, TrainingOverrides overrides)
+    {
+        ArgumentNullException.ThrowIfNull(runPath);
+        string copy = Path.Combine(Path.GetFullPath(runPath), TrainingSession.PipelineCopy);
+        if (!File.Exists(copy))
+        {
+            throw new PipelineException($"{copy}: not found; '{runPath}' is not a run folder.");
+        }
+        string actual = Sha256(File.ReadAllText(copy));
+        if (actual != expectedSha256)
+        {
+            throw new PipelineException($"{copy}: the run's pipeline (sha256 {actual}) is not the one compiled into this assembly (sha256 {expectedSha256}); resume it with the assembly that started it, or with tldsl.");
+        }
+        return TrainingSession.Resume(runPath, overrides);
+    }
+
+    /// <summary>The overrides a generated options record stands for: its seed, batch size, learning rate and epochs per
+    /// phase replace the pipeline's (phases beyond <paramref name="epochs"/> keep theirs).</summary>
+    public static TrainingOverrides Overrides(string? runsRoot, int threads, bool cacheFeatures, int seed, int batch, double learningRate, IReadOnlyList<int> epochs)
+    {
+        ArgumentNullException.ThrowIfNull(epochs);
+        return new TrainingOverrides
+        {
+            RunsRoot = runsRoot,
+            Threads = threads,
+            CacheFeatures = cacheFeatures,
+            Customize = plan => plan with
+            {
+                Seed = seed,
+                BatchSize = batch,
+                Optimizer = plan.Optimizer with { LearningRate = learningRate },
+                Phases = plan.Phases.Select((p, i) => i < epochs.Count ? p with { Epochs = epochs[i] } : p).ToArray(),
+            },
+        };
+    }
+
+    /// <summary>The indices of the <paramref name="count"/> largest probabilities, largest first (ties: lower index first).</summary>
+    public static int[] Ranking(float[] probabilities, int count)
+    {
+        ArgumentNullException.ThrowIfNull(probabilities);
+        return Enumerable.Range(0, probabilities.Length)
+            .OrderByDescending(i => probabilities[i]).ThenBy(i => i)
+            .Take(Math.Min(count, probabilities.Length)).ToArray();
     }
 
     /// <summary>Evaluates a session's model on its validation split.</summary>

@@ -42,7 +42,8 @@ public sealed record SessionResult(RunFolder Run, TrainingResult Training, Class
 /// </summary>
 public sealed class TrainingSession : IDisposable
 {
-    private const string PipelineCopy = "pipeline.tl.yaml";
+    /// <summary>The file in a run folder that holds the pipeline's text (what <see cref="Resume"/> reads).</summary>
+    public const string PipelineCopy = "pipeline.tl.yaml";
 
     private TrainingSession(PipelineFile pipeline, IReadOnlyList<string> labels, TransferModel model, DataPlan data, TrainingPlan plan, RunFolder run)
     {
@@ -73,11 +74,19 @@ public sealed class TrainingSession : IDisposable
     public RunFolder Run { get; }
 
     /// <summary>Prepares a new run of <paramref name="pipelinePath"/> in a new run folder.</summary>
-    public static TrainingSession Start(string pipelinePath, TrainingOverrides? overrides = null, DateTimeOffset? now = null)
+    public static TrainingSession Start(string pipelinePath, TrainingOverrides? overrides = null, DateTimeOffset? now = null) =>
+        Start(PipelineFile.Load(pipelinePath), overrides, now);
+
+    /// <summary>
+    /// Prepares a new run of an already read pipeline (one compiled into an assembly, or an attribute pipeline) in a new
+    /// run folder. Relative paths resolve against <see cref="PipelineFile.Path"/>, which need not exist. The run folder
+    /// keeps <see cref="PipelineFile.Text"/> as its pipeline copy, so the text must be YAML for <see cref="Resume"/>.
+    /// </summary>
+    public static TrainingSession Start(PipelineFile pipeline, TrainingOverrides? overrides = null, DateTimeOffset? now = null)
     {
+        ArgumentNullException.ThrowIfNull(pipeline);
         TorchNative.EnsureLoaded();
         overrides ??= new TrainingOverrides();
-        var pipeline = PipelineFile.Load(pipelinePath);
         string root = overrides.RunsRoot ?? pipeline.Resolve(pipeline.Spec.Train.Runs);
         var (labels, model, data, plan) = Build(pipeline, overrides);
         var run = RunFolder.CreateNew(root, pipeline.Spec.Name, now ?? DateTimeOffset.UtcNow);

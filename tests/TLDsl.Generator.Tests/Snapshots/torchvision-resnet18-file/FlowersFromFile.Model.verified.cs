@@ -21,12 +21,13 @@ public sealed partial class FlowersFromFileModel : global::TorchSharp.torch.nn.M
     private readonly global::TorchSharp.Modules.Sequential layer4;
     private readonly global::TorchSharp.Modules.AdaptiveAvgPool2d avgpool;
     private readonly FlowersFromFileModelHead head;
+    private readonly global::TLDsl.Runtime.Surgery.TransferModel _runtime; // not a submodule: it holds the freeze rules' eval modes
 
     static FlowersFromFileModel() => global::TLDsl.Runtime.Native.TorchNative.EnsureLoaded();
 
     /// <summary>Builds the model as the runtime does (same modules, same state-dict keys).</summary>
     /// <param name="pretrained">Load the base model's weights (otherwise the backbone is randomly initialised).</param>
-    /// <param name="pipelinePath">Where the pipeline file lies, for relative weights paths; default: the path it was compiled from.</param>
+    /// <param name="pipelinePath">Where the pipeline file lies, for its relative paths (weights file); default: the path it was compiled from.</param>
     /// <param name="labels">The label names (required: the pipeline reads them from its data).</param>
     public FlowersFromFileModel(bool pretrained = false, string? pipelinePath = null, global::System.Collections.Generic.IReadOnlyList<string>? labels = null)
         : base(FlowersFromFilePipeline.Name)
@@ -44,6 +45,8 @@ public sealed partial class FlowersFromFileModel : global::TorchSharp.torch.nn.M
         avgpool = global::TLDsl.Runtime.Generated.GeneratedPipelineSupport.Child<global::TorchSharp.Modules.AdaptiveAvgPool2d>(built, "avgpool");
         head = new FlowersFromFileModelHead(built);
         RegisterComponents();
+        // Assigned after RegisterComponents, so it is not a submodule (no duplicate state-dict keys).
+        _runtime = built;
     }
 
     /// <summary>Backbone stages in order, then the head.</summary>
@@ -62,6 +65,14 @@ public sealed partial class FlowersFromFileModel : global::TorchSharp.torch.nn.M
         x = avgpool.call(x);
         x = x.flatten(1);
         return head.call(x).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Train or eval mode, as the runtime's model sets it: modules a freeze rule holds in eval (frozen
+    /// BatchNorm under <c>batchnorm: eval</c> or <c>train_affine</c>) stay in eval mode.</summary>
+    public override void train(bool train = true)
+    {
+        base.train(train);
+        _runtime?.train(train); // null until the constructor has built it
     }
 }
 

@@ -50,7 +50,16 @@ public sealed partial class FlowersFromFileTrainer : global::System.IDisposable
     public FlowersFromFileOptions Options { get; }
 
     /// <summary>The runtime session (model, data, plan, run folder), started on first use.</summary>
-    public global::TLDsl.Runtime.Pipelines.TrainingSession Session => _session ??= Start();
+    public global::TLDsl.Runtime.Pipelines.TrainingSession Session => _session ??= global::TLDsl.Runtime.Generated.GeneratedPipelineSupport.StartSession(FlowersFromFilePipeline.Text, Options.PipelinePath, Overrides());
+
+    /// <summary>Continues the run in <paramref name="runPath"/> from its latest checkpoint; pass the options it was started
+    /// with. The run folder must hold this pipeline (same SHA-256).</summary>
+    public static FlowersFromFileTrainer Resume(string runPath, FlowersFromFileOptions? options = null)
+    {
+        var trainer = new FlowersFromFileTrainer(options);
+        trainer._session = global::TLDsl.Runtime.Generated.GeneratedPipelineSupport.ResumeSession(runPath, FlowersFromFilePipeline.Sha256, trainer.Overrides());
+        return trainer;
+    }
 
     /// <summary>Trains all phases (or stops after <paramref name="stopAfterSteps"/> optimizer steps) and writes the run folder.</summary>
     public global::TLDsl.Runtime.Pipelines.SessionResult Train(global::TLDsl.Runtime.Reporting.ITrainingObserver? observer = null, long? stopAfterSteps = null, global::System.Threading.CancellationToken cancellation = default) =>
@@ -67,10 +76,8 @@ public sealed partial class FlowersFromFileTrainer : global::System.IDisposable
     {
         var session = Session;
         float[] p = global::TLDsl.Runtime.Generated.GeneratedPipelineSupport.Predict(session.Model, session.Pipeline, image);
-        var order = new int[p.Length];
-        for (int i = 0; i < order.Length; i++) order[i] = i;
-        global::System.Array.Sort(order, (a, b) => p[b] != p[a] ? p[b].CompareTo(p[a]) : a.CompareTo(b));
-        var top = new (string Label, float Probability)[global::System.Math.Min(5, order.Length)];
+        int[] order = global::TLDsl.Runtime.Generated.GeneratedPipelineSupport.Ranking(p, 5);
+        var top = new (string Label, float Probability)[order.Length];
         for (int i = 0; i < top.Length; i++) top[i] = (LabelAt(session, order[i]), p[order[i]]);
         return new FlowersFromFilePrediction(top[0].Label, top[0].Probability, top);
     }
@@ -80,21 +87,6 @@ public sealed partial class FlowersFromFileTrainer : global::System.IDisposable
 
     private static string LabelAt(global::TLDsl.Runtime.Pipelines.TrainingSession session, int index) => session.Labels[index];
 
-    private global::TLDsl.Runtime.Pipelines.TrainingSession Start()
-    {
-        var o = Options;
-        var overrides = new global::TLDsl.Runtime.Pipelines.TrainingOverrides
-        {
-            RunsRoot = o.RunsRoot,
-            Threads = o.Threads,
-            CacheFeatures = o.CacheFeatures,
-            Customize = plan =>
-            {
-                var phases = new global::System.Collections.Generic.List<global::TLDsl.Runtime.Training.PhasePlan>(plan.Phases.Count);
-                for (int i = 0; i < plan.Phases.Count; i++) phases.Add(i < o.Epochs.Count ? plan.Phases[i] with { Epochs = o.Epochs[i] } : plan.Phases[i]);
-                return plan with { Seed = o.Seed, BatchSize = o.Batch, Optimizer = plan.Optimizer with { LearningRate = o.LearningRate }, Phases = phases };
-            },
-        };
-        return global::TLDsl.Runtime.Generated.GeneratedPipelineSupport.StartSession(FlowersFromFilePipeline.Text, o.PipelinePath, overrides);
-    }
+    private global::TLDsl.Runtime.Pipelines.TrainingOverrides Overrides() => global::TLDsl.Runtime.Generated.GeneratedPipelineSupport.Overrides(
+        Options.RunsRoot, Options.Threads, Options.CacheFeatures, Options.Seed, Options.Batch, Options.LearningRate, Options.Epochs);
 }
