@@ -83,19 +83,19 @@ public static class ModelInspector
         TorchNative.EnsureLoaded();
         int side = size ?? architecture.DefaultInputSize;
         using var module = architecture.Create();
-        return Inspect(module, architecture.Name, (side, side));
+        return Inspect(module, architecture.Name, (side, side), architecture.InputChannels);
     }
 
     /// <summary>Inspects a transfer model (after drop, head and freeze rules).</summary>
     public static ModelReport Inspect(TransferModel model, (int Height, int Width) inputSize)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return Inspect(model, model.GetName(), inputSize);
+        return Inspect(model, model.GetName(), inputSize, model.Architecture.InputChannels);
     }
 
-    /// <summary>Inspects any single-tensor module for a 3-channel input of <paramref name="inputSize"/>. The forward
-    /// pass runs once on zeros in eval mode under no_grad; the module's train/eval state is restored afterwards.</summary>
-    public static ModelReport Inspect(Module<Tensor, Tensor> module, string name, (int Height, int Width) inputSize)
+    /// <summary>Inspects any single-tensor module for an input of <paramref name="channels"/> x <paramref name="inputSize"/>.
+    /// The forward pass runs once on zeros in eval mode under no_grad; the module's train/eval state is restored afterwards.</summary>
+    public static ModelReport Inspect(Module<Tensor, Tensor> module, string name, (int Height, int Width) inputSize, int channels = 3)
     {
         ArgumentNullException.ThrowIfNull(module);
         TorchNative.EnsureLoaded();
@@ -134,7 +134,7 @@ public static class ModelInspector
             }
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            output = module.call(zeros(1, 3, inputSize.Height, inputSize.Width)).shape.Skip(1).ToArray();
+            output = module.call(zeros(1, channels, inputSize.Height, inputSize.Width)).shape.Skip(1).ToArray();
         }
         finally
         {
@@ -155,7 +155,7 @@ public static class ModelInspector
                 all.Where(p => p.requires_grad).Sum(p => p.numel()), heldInEval.Contains(moduleName)));
         }
         var parameters = module.parameters().ToList();
-        return new ModelReport(name, [3, inputSize.Height, inputSize.Width], output, layers,
+        return new ModelReport(name, [channels, inputSize.Height, inputSize.Width], output, layers,
             parameters.Sum(p => p.numel()), parameters.Where(p => p.requires_grad).Sum(p => p.numel()));
     }
 

@@ -33,7 +33,7 @@ public static class CatalogueExporter
         yaml.Append("# ").Append(architecture.Description).Append('\n');
         yaml.Append("name: ").Append(architecture.Name).Append('\n');
         yaml.Append("family: ").Append(architecture.Family).Append('\n');
-        yaml.Append(Inv($"input: {{size: [{architecture.DefaultInputSize}, {architecture.DefaultInputSize}], channels: 3}}\n"));
+        yaml.Append(Inv($"input: {{size: [{architecture.DefaultInputSize}, {architecture.DefaultInputSize}], channels: {architecture.InputChannels}}}\n"));
         if (architecture.Weights.Count == 0)
         {
             yaml.Append("weights: {}\n");
@@ -96,7 +96,7 @@ public static class CatalogueExporter
     private static List<(string Name, long[] Shape)> ChildOutputs(BaseArchitecture architecture, Dictionary<string, Module> children, int size)
     {
         var result = new List<(string, long[])>();
-        var x = zeros(1, 3, size, size);
+        var x = zeros(1, architecture.InputChannels, size, size);
         string? current = null;
         foreach (var step in architecture.Layout)
         {
@@ -127,13 +127,17 @@ public static class CatalogueExporter
     /// Sequential by resolution — a new stage starts at each block that halves the feature map.</summary>
     private static List<List<string>> Stages(BaseArchitecture architecture, Dictionary<string, Module> children)
     {
+        if (architecture.Stages is not null)
+        {
+            return architecture.Stages.Select(s => s.ToList()).ToList();
+        }
         if (architecture.Family == "resnet")
         {
             return [["conv1", "bn1", "relu", "maxpool"], ["layer1"], ["layer2"], ["layer3"], ["layer4"]];
         }
         var stages = new List<List<string>>();
         var features = (Sequential)children["features"];
-        var x = zeros(1, 3, architecture.DefaultInputSize, architecture.DefaultInputSize);
+        var x = zeros(1, architecture.InputChannels, architecture.DefaultInputSize, architecture.DefaultInputSize);
         List<string>? stage = null;
         foreach (var (name, m) in features.named_children())
         {

@@ -23,6 +23,18 @@ public static class ModelZoo
     private static readonly LayoutStep[] MobileNetV2Layout =
         [LayoutStep.Child("features"), LayoutStep.Pool(), LayoutStep.Flatten(), LayoutStep.Child("classifier")];
 
+    private static readonly LayoutStep[] SmallCnnLayout =
+    [
+        LayoutStep.Child("conv1"), LayoutStep.Child("bn1"), LayoutStep.Child("relu1"), LayoutStep.Child("pool1"),
+        LayoutStep.Child("conv2"), LayoutStep.Child("bn2"), LayoutStep.Child("relu2"), LayoutStep.Child("pool2"),
+        LayoutStep.Child("conv3"), LayoutStep.Child("bn3"), LayoutStep.Child("relu3"),
+        LayoutStep.Child("avgpool"), LayoutStep.Flatten(), LayoutStep.Child("classifier"),
+    ];
+
+    /// <summary>Fashion-MNIST's training-set pixel mean and standard deviation (grayscale, [0, 1]), the statistics
+    /// small_cnn is meant to be trained with.</summary>
+    public static readonly Normalization FashionMnist = new MeanStdNormalization([0.2860f], [0.3530f]);
+
     /// <summary>The means of the offline ImageNet ResNet-18's preprocessing (BGR order, 0–255 scale), as read from
     /// the package's ResNetPreprocess.onnx.</summary>
     public static readonly float[] ImageNetResNet18BgrMean = [.. Weights.ImageNetResNet18Weights.BgrChannelMeans];
@@ -56,6 +68,13 @@ public static class ModelZoo
         Torchvision("vgg11", "vgg", PooledClassifierLayout, "classifier.6", () => torchvision.models.vgg11()),
         Torchvision("vgg16", "vgg", PooledClassifierLayout, "classifier.6", () => torchvision.models.vgg16()),
         Torchvision("alexnet", "alexnet", PooledClassifierLayout, "classifier.6", () => torchvision.models.alexnet()),
+        new("small_cnn", "cnn", 28, SmallCnnLayout, "classifier", FashionMnist, [],
+            "small CNN for 28x28 grayscale: three 3x3 conv stages (32, 64, 128) with BatchNorm, global average pool, linear classifier",
+            () => new SmallCnn("small_cnn"))
+        {
+            InputChannels = SmallCnn.InputChannels,
+            Stages = [["conv1", "bn1", "relu1", "pool1"], ["conv2", "bn2", "relu2", "pool2"], ["conv3", "bn3", "relu3"]],
+        },
     }.ToDictionary(a => a.Name, StringComparer.Ordinal);
 
     /// <summary>All architectures, by name.</summary>

@@ -73,15 +73,18 @@ public static class PipelineInterpreter
             (spec.Input.Height, spec.Input.Width));
     }
 
-    /// <summary>The preprocessing the model needs: size, channels and the normalisation bound to its weights.</summary>
+    /// <summary>The preprocessing the model needs: size, the model's input channels and the normalisation bound to its weights.</summary>
     public static ImagePreprocessor Preprocessor(PipelineSpec spec, bool withAugmentation)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var normalization = Normalization(spec, spec.Base.Source == BaseModelSource.Onnx ? null : Architecture(spec));
+        var architecture = spec.Base.Source == BaseModelSource.Onnx ? null : Architecture(spec);
+        var normalization = Normalization(spec, architecture);
         var augment = withAugmentation && spec.Data is not null
             ? spec.Data.Augment.Select(Augmentation).ToArray()
             : [];
-        return new ImagePreprocessor((spec.Input.Height, spec.Input.Width), 3, normalization, augment);
+        // The batches have the network's channels: grayscale data is repeated for an RGB model, colour data turned
+        // to gray for a grayscale one (small_cnn). ONNX bases are fed RGB.
+        return new ImagePreprocessor((spec.Input.Height, spec.Input.Width), architecture?.InputChannels ?? 3, normalization, augment);
     }
 
     /// <summary>The training, validation and test samples.</summary>

@@ -61,10 +61,10 @@ public static class RunExporter
         text.Append(c, $"| `labels.txt` | The {run.Labels.Count} class names, one per line, in output order |\n\n");
 
         text.Append("## Input\n\n");
-        text.Append(c, $"Images resized to {spec.Input.Height}x{spec.Input.Width}, 3 channels (grayscale repeated), normalised as `{Describe(run.Preprocessor.Normalization)}`. ");
+        text.Append(c, $"Images resized to {spec.Input.Height}x{spec.Input.Width}, {(run.Preprocessor.Channels == 1 ? "1 channel (colour turned to gray)" : "3 channels (grayscale repeated)")}, normalised as `{Describe(run.Preprocessor.Normalization)}`. ");
         text.Append("The model outputs one logit per label; apply softmax for probabilities.\n\n");
 
-        text.Append("## Load in PyTorch\n\n```python\nimport torch\nimport torchvision\nfrom safetensors.torch import load_file\n\n");
+        text.Append("## Load in PyTorch\n\n```python\nimport collections\nimport torch\nimport torchvision\nfrom safetensors.torch import load_file\n\n");
         text.Append("state = load_file(\"model.safetensors\")\n");
         text.Append(c, $"backbone = {TorchvisionConstructor(architecture.Name)}\n");
         foreach (var dropped in run.Model.Cut.Dropped)
@@ -88,6 +88,12 @@ public static class RunExporter
     private static string TorchvisionConstructor(string name) => name switch
     {
         "resnet18_imagenet" => "torchvision.models.resnet.ResNet(torchvision.models.resnet.BasicBlock, [2, 2, 2, 3])\nbackbone.fc = torch.nn.Identity()  # headless: the features are the 512 pooled values",
+        // small_cnn is not in torchvision; a Sequential with the same child names has the same state-dict keys.
+        "small_cnn" => "torch.nn.Sequential(collections.OrderedDict([\n"
+            + "    (\"conv1\", torch.nn.Conv2d(1, 32, 3, padding=1, bias=False)), (\"bn1\", torch.nn.BatchNorm2d(32)), (\"relu1\", torch.nn.ReLU()), (\"pool1\", torch.nn.MaxPool2d(2)),\n"
+            + "    (\"conv2\", torch.nn.Conv2d(32, 64, 3, padding=1, bias=False)), (\"bn2\", torch.nn.BatchNorm2d(64)), (\"relu2\", torch.nn.ReLU()), (\"pool2\", torch.nn.MaxPool2d(2)),\n"
+            + "    (\"conv3\", torch.nn.Conv2d(64, 128, 3, padding=1, bias=False)), (\"bn3\", torch.nn.BatchNorm2d(128)), (\"relu3\", torch.nn.ReLU()),\n"
+            + "    (\"avgpool\", torch.nn.AdaptiveAvgPool2d(1)), (\"flatten\", torch.nn.Flatten()), (\"classifier\", torch.nn.Linear(128, 10))]))",
         _ => $"torchvision.models.{name}()",
     };
 

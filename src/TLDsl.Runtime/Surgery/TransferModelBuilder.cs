@@ -71,6 +71,8 @@ public static class TransferModelBuilder
         return model;
     }
 
+    private const string ExportedHeadPrefix = "head.";
+
     /// <summary>Loads weights into the uncut model; keys of dropped layers are skipped, and may be absent.</summary>
     private static void LoadWeights(WeightsSource source, BaseArchitecture architecture, Module<Tensor, Tensor> model, BackboneCut cut)
     {
@@ -94,7 +96,11 @@ public static class TransferModelBuilder
         }
         try
         {
-            StateDictLoader.Load(model, state, sourceName, skip: cut.IsDropped,
+            // A file written by `tldsl export` holds the base model's keys plus the old head under head.N: a pipeline
+            // that reuses such a model builds its own head, so those keys are skipped (unless the base has a 'head').
+            bool skipExportedHead = !model.state_dict().Keys.Any(k => k.StartsWith(ExportedHeadPrefix, StringComparison.Ordinal));
+            StateDictLoader.Load(model, state, sourceName,
+                skip: key => cut.IsDropped(key) || (skipExportedHead && key.StartsWith(ExportedHeadPrefix, StringComparison.Ordinal)),
                 allowMissing: key => cut.IsDropped(key) || key.EndsWith(".num_batches_tracked", StringComparison.Ordinal));
         }
         finally
@@ -115,7 +121,7 @@ public static class TransferModelBuilder
         original.eval();
         using var empty = TorchSharp.torch.nn.Sequential();
         var probe = new TransferModel("probe", architecture, original, cut, empty, []);
-        var output = probe.ForwardFeatures(zeros(1, 3, size.Height, size.Width));
+        var output = probe.ForwardFeatures(zeros(1, architecture.InputChannels, size.Height, size.Width));
         original.train(wasTraining);
         return output.shape.Skip(1).ToArray();
     }

@@ -21,7 +21,7 @@ public sealed class ArchitectureTests
         manual_seed(1);
         var module = architecture.Create();
         module.eval();
-        var x = randn(2, 3, 96, 96);
+        var x = randn(2, architecture.InputChannels, 96, 96);
         using var noGrad = no_grad();
         var expected = module.call(x);
         using var head = nn.Sequential();

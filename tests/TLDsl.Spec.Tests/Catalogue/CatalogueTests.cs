@@ -131,7 +131,7 @@ public class EveryModelTests
         var lastStage = model.Stages[model.Stages.Count - 1][0];
         var yaml = "version: 1\n" +
             "base: { model: " + name + ", drop: [classifier] }\n" +
-            "input: { normalize: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] } }\n" +
+            "input: { normalize: { mean: [" + Repeat("0.5", model.Channels) + "], std: [" + Repeat("0.25", model.Channels) + "] } }\n" +
             "labels: [a, b, c]\n" +
             "head:\n" + (kept[^1].Spatial ? "  - pool: avg\n" : string.Empty) + "  - dropout: 0.2\n  - linear: labels\n" +
             "freeze: [backbone]\n" +
@@ -143,4 +143,6 @@ public class EveryModelTests
         var stages = Parse.Text(yaml.Replace("freeze: [backbone]", "freeze: [{ first_stages: " + model.Stages.Count + " }]", System.StringComparison.Ordinal));
         Assert.True(stages.Spec is not null, name + ":\n" + Parse.Format(stages));
     }
+
+    private static string Repeat(string value, int count) => string.Join(", ", Enumerable.Repeat(value, count));
 }
