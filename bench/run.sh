@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # TLDsl's benchmarks: figures and ratios printed, and kept in bench/results/<date>.txt. Never asserted in tests.
 #   bench/run.sh [all|cache|memory|step-memory|accuracy] [--data <folder with Fashion-MNIST IDX files>]
+#   bench/run.sh generator [--rounds N] [--processes K]   the source generator over 50 pipelines (target < 200 ms)
 # Default data: the committed sample (samples/fashion-mnist). The full set: apt-get install dataset-fashion-mnist,
 # then --data /usr/share/datasets/fashion-mnist.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-all}"; shift || true
+if [[ "$what" == generator ]]; then
+  dotnet build bench/GeneratorBench -c Release -v q -nologo >/dev/null
+  mkdir -p bench/results
+  { echo "== TLDsl generator benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    dotnet bench/GeneratorBench/bin/Release/net10.0/GeneratorBench.dll "$@"; } 2>&1 | tee -a "bench/results/$(date -u +%Y-%m-%d)-generator.txt"
+  exit
+fi
 dotnet build bench/TLDsl.Bench -c Release -v q -nologo >/dev/null
 bench() { dotnet bench/TLDsl.Bench/bin/Release/net10.0/TLDsl.Bench.dll "$@"; }
 mkdir -p bench/results
