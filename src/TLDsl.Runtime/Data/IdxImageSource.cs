@@ -21,13 +21,20 @@ public sealed class IdxImageSource : IImageSource
     private readonly string _imagesName;
     private readonly string _imagesPath;
 
+    // With a class subset: the file items kept, and their label ids in the pipeline; null: every item, ids as in the file.
+    private readonly int[]? _items;
+    private readonly int[]? _itemLabels;
+
     /// <summary>Reads and checks both files.</summary>
     /// <param name="imagesPath">The <c>idx3-ubyte</c> file, e.g. <c>train-images-idx3-ubyte.gz</c>.</param>
     /// <param name="labelsPath">The <c>idx1-ubyte</c> file, e.g. <c>train-labels-idx1-ubyte.gz</c>.</param>
-    /// <param name="labels">Class names; label id <c>i</c> in the file is <c>labels[i]</c>.</param>
+    /// <param name="labels">Class names; label id <c>i</c> in the file is <c>labels[i]</c> (without <paramref name="classes"/>).</param>
+    /// <param name="classes">A subset of the file's classes: <c>classes[i]</c> is the label value in the file that
+    /// becomes <c>labels[i]</c>; items with other values are skipped. Null: the file's values are the label ids.</param>
     /// <exception cref="DataException">A file is missing, has the wrong magic number or is truncated; the files hold
-    /// different numbers of items; or a label id is not below <c>labels.Count</c>.</exception>
-    public IdxImageSource(string imagesPath, string labelsPath, IReadOnlyList<string> labels)
+    /// different numbers of items; a label id is not below <c>labels.Count</c>; or <paramref name="classes"/> does not
+    /// have one distinct value per label, or lists a value no item has.</exception>
+    public IdxImageSource(string imagesPath, string labelsPath, IReadOnlyList<string> labels, IReadOnlyList<int>? classes = null)
     {
         ArgumentNullException.ThrowIfNull(imagesPath);
         ArgumentNullException.ThrowIfNull(labelsPath);
@@ -73,6 +80,13 @@ public sealed class IdxImageSource : IImageSource
             throw new DataException($"IDX image file '{imagesPath}' holds no images.");
         }
 
+        if (classes is not null)
+        {
+            (_items, _itemLabels) = Subset(_labels.AsSpan(_labelOffset, labelCount), classes, labelsPath);
+            Count = _items.Length;
+            return;
+        }
+
         Count = imageCount;
         for (var i = 0; i < Count; i++)
         {
@@ -102,14 +116,14 @@ public sealed class IdxImageSource : IImageSource
     public int LabelOf(int index)
     {
         SourceChecks.Index(index, Count);
-        return _labels[_labelOffset + index];
+        return _itemLabels is null ? _labels[_labelOffset + index] : _itemLabels[index];
     }
 
     /// <inheritdoc/>
     public string NameOf(int index)
     {
         SourceChecks.Index(index, Count);
-        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{_imagesName}#{index}");
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{_imagesName}#{FileItem(index)}");
     }
 
     /// <inheritdoc/>
@@ -117,12 +131,61 @@ public sealed class IdxImageSource : IImageSource
     {
         SourceChecks.Index(index, Count);
         var plane = Height * Width;
-        var span = _images.AsSpan(_imageOffset + (index * plane), plane);
+        var span = _images.AsSpan(_imageOffset + (FileItem(index) * plane), plane);
         return new DecodedImage(ImageDecoder.ToPlanar(span, 1, plane), 1, Height, Width);
     }
 
     /// <inheritdoc/>
     public override string ToString() => $"IDX images '{_imagesPath}'";
+
+    private int FileItem(int index) => _items is null ? index : _items[index];
+
+    private (int[] Items, int[] Labels) Subset(ReadOnlySpan<byte> fileLabels, IReadOnlyList<int> classes, string labelsPath)
+    {
+        if (classes.Count != Labels.Count)
+        {
+            throw new DataException(
+                $"IDX classes [{string.Join(", ", classes)}] for '{labelsPath}' list {classes.Count} values, but the pipeline has {Labels.Count} labels ({SourceChecks.List(Labels)}); give one file label value per label.");
+        }
+
+        // File label value (a byte) -> pipeline label id, or -1 for a class that is skipped.
+        var map = new int[256];
+        Array.Fill(map, -1);
+        for (var i = 0; i < classes.Count; i++)
+        {
+            var value = classes[i];
+            if (value is < 0 or > 255 || map[value] >= 0)
+            {
+                throw new DataException(
+                    $"IDX classes [{string.Join(", ", classes)}] for '{labelsPath}': {value} is {(value is < 0 or > 255 ? "not a label value (0 to 255)" : "listed twice")}.");
+            }
+
+            map[value] = i;
+        }
+
+        var items = new List<int>();
+        var labels = new List<int>();
+        var perClass = new int[classes.Count];
+        for (var i = 0; i < fileLabels.Length; i++)
+        {
+            var label = map[fileLabels[i]];
+            if (label >= 0)
+            {
+                items.Add(i);
+                labels.Add(label);
+                perClass[label]++;
+            }
+        }
+
+        var absent = Array.IndexOf(perClass, 0);
+        if (absent >= 0)
+        {
+            throw new DataException(
+                $"IDX label file '{labelsPath}' has no item with label value {classes[absent]} (classes[{absent}], label '{Labels[absent]}').");
+        }
+
+        return (items.ToArray(), labels.ToArray());
+    }
 
     private static byte[] ReadMaybeGzip(string path)
     {

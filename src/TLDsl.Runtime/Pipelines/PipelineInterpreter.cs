@@ -222,7 +222,8 @@ public static class PipelineInterpreter
     private static IImageSource OpenSource(PipelineFile file, DataSourceSpec source, IReadOnlyList<string>? labels) => source.Kind switch
     {
         DataSourceKind.Idx => new IdxImageSource(file.Resolve(source.Path), file.Resolve(source.LabelsPath!),
-            labels ?? throw new PipelineException($"{file.Path}: IDX data needs an explicit labels list.")),
+            labels ?? throw new PipelineException($"{file.Path}: IDX data needs an explicit labels list."),
+            source.Classes.IsEmpty ? null : source.Classes.ToArray()),
         DataSourceKind.Csv => new CsvImageSource(file.Resolve(source.Path), source.Root is null ? null : file.Resolve(source.Root), labels),
         _ => new FolderImageSource(file.Resolve(source.Path), labels),
     };

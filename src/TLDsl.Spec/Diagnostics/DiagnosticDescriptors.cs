@@ -169,6 +169,10 @@ public static class DiagnosticDescriptors
     public static readonly SpecDiagnosticDescriptor RequiresOtherKey = new(
         "TLD0039", "Key needs another key", "{0} is only allowed {1}", Error);
 
+    /// <summary>TLD0040: a class subset of a data source (<c>idx.classes</c>) that does not map onto the labels.</summary>
+    public static readonly SpecDiagnosticDescriptor ClassSubset = new(
+        "TLD0040", "Class subset does not fit the labels", "{0} {1}; list one distinct label value of the file per pipeline label ({2})", Error);
+
     /// <summary>Every descriptor, in id order.</summary>
     public static IReadOnlyList<SpecDiagnosticDescriptor> All { get; } = typeof(DiagnosticDescriptors)
         .GetFields()

@@ -20,7 +20,9 @@ public sealed record DataSpec(
 /// <param name="Path">The folder, the IDX images file, or the CSV file, as written.</param>
 /// <param name="LabelsPath">The IDX labels file, or null.</param>
 /// <param name="Root">For CSV: the folder image paths are relative to (default: the CSV's folder), or null.</param>
-public sealed record DataSourceSpec(DataSourceKind Kind, string Path, string? LabelsPath, string? Root);
+/// <param name="Classes">For IDX: the label values of the file, in order, that become the pipeline's labels 0..n-1
+/// (samples with other values are skipped); empty: the file's values are the pipeline's label ids.</param>
+public sealed record DataSourceSpec(DataSourceKind Kind, string Path, string? LabelsPath, string? Root, EquatableArray<int> Classes = default);
 
 /// <summary>Validation as a stratified-by-nothing random split of the training source.</summary>
 /// <param name="Fraction">Fraction of training samples held out, in (0, 1).</param>

@@ -190,7 +190,8 @@ internal static class SpecBuilder
         if (Has(node, "idx"))
         {
             var idx = Map(node, "idx");
-            return new DataSourceSpec(DataSourceKind.Idx, Str(idx, "images") ?? string.Empty, Str(idx, "labels"), null);
+            return new DataSourceSpec(DataSourceKind.Idx, Str(idx, "images") ?? string.Empty, Str(idx, "labels"), null,
+                EquatableArray.From(Items(Get(idx, "classes")).Select(i => Int(i) ?? -1)));
         }
 
         if (Has(node, "csv"))

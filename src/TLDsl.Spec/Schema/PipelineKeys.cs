@@ -105,7 +105,8 @@ internal static class PipelineKeys
                 "idx",
                 new ObjectNode()
                     .Add("images", Str(), "IDX images file (raw or .gz).", required: true)
-                    .Add("labels", Str(), "IDX labels file (raw or .gz).", required: true),
+                    .Add("labels", Str(), "IDX labels file (raw or .gz).", required: true)
+                    .Add("classes", new ArrayNode(new NumberNode { Integer = true, Min = 0, Max = 255 }, 1), "A subset of classes: the file's label values, in order, that become the pipeline's labels (one per label, distinct); samples with other values are skipped."),
                 "IDX files (MNIST format).")
             .Add(
                 "csv",

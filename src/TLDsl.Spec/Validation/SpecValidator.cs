@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using TLDsl.Spec.Catalogue;
 using TLDsl.Spec.Diagnostics;
@@ -307,6 +308,41 @@ internal sealed class SpecValidator
         if (data?.Valid is not null && _ctx.Locator.Has("data.valid.seed"))
         {
             _ctx.Report(DiagnosticDescriptors.RequiresOtherKey, "data.valid.seed", "data.valid.seed", "with data.valid.split");
+        }
+
+        if (data is not null)
+        {
+            CheckClasses(data.Train, "data.train", labels);
+            CheckClasses(data.Valid, "data.valid", labels);
+            CheckClasses(data.Test, "data.test", labels);
+        }
+    }
+
+    /// <summary>TLD0040: <c>idx.classes</c> maps file label values onto the labels, so it needs one distinct value per label.</summary>
+    private void CheckClasses(DataSourceSpec? source, string sourcePath, LabelsSpec labels)
+    {
+        var path = sourcePath + ".idx.classes";
+        if (source is null || source.Classes.IsEmpty || _ctx.Checker.HasErrorsUnder(path) || labels.FromData)
+        {
+            return;
+        }
+
+        var labelText = labels.Items.Count.ToString(CultureInfo.InvariantCulture) + " labels";
+        if (!labels.FromData && !_ctx.Checker.HasErrorsUnder("labels") && source.Classes.Count != labels.Items.Count)
+        {
+            var count = source.Classes.Count.ToString(CultureInfo.InvariantCulture);
+            _ctx.Report(DiagnosticDescriptors.ClassSubset, path, path, "has " + count + " value" + (source.Classes.Count == 1 ? string.Empty : "s"), labelText);
+        }
+
+        var seen = new HashSet<int>();
+        for (var i = 0; i < source.Classes.Count; i++)
+        {
+            if (!seen.Add(source.Classes[i]))
+            {
+                var item = path + "[" + i.ToString(CultureInfo.InvariantCulture) + "]";
+                _ctx.Report(DiagnosticDescriptors.ClassSubset, _ctx.Locator.Has(item) ? item : path, path,
+                    "lists " + source.Classes[i].ToString(CultureInfo.InvariantCulture) + " more than once", labelText);
+            }
         }
     }
 }

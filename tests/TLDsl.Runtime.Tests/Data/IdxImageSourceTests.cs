@@ -133,4 +133,54 @@ public sealed class IdxImageSourceTests : IDisposable
         Assert.All(Enumerable.Range(0, 3000).GroupBy(train.LabelOf), g => Assert.Equal(300, g.Count()));
         Assert.All(Enumerable.Range(0, 1000).GroupBy(test.LabelOf), g => Assert.Equal(100, g.Count()));
     }
+
+    [Fact]
+    public void A_class_subset_keeps_those_classes_in_the_given_order_and_skips_the_rest()
+    {
+        // 30 items with labels 0..9 (item i has label i % 10); classes [7, 2, 5] become labels 0, 1, 2.
+        var (images, labels) = Write(_dir, 30, gzip: true, labelCount: 10);
+        var source = new IdxImageSource(images, labels, Three, [7, 2, 5]);
+        Assert.Equal(9, source.Count);
+        // File order is kept: items 2, 5, 7, 12, 15, 17, 22, 25, 27.
+        Assert.Equal([1, 2, 0, 1, 2, 0, 1, 2, 0], Enumerable.Range(0, 9).Select(source.LabelOf));
+        Assert.Equal(Path.GetFileName(images) + "#17", source.NameOf(5));
+        Assert.Equal(17 / 255f, source.Decode(5).Pixels[0]);
+        Assert.Equal([3, 3, 3], DataSplits.All(source).GroupBy(source.LabelOf).OrderBy(g => g.Key).Select(g => g.Count()));
+    }
+
+    [Fact]
+    public void A_class_subset_must_have_one_distinct_present_value_per_label()
+    {
+        var (images, labels) = Write(_dir, 20, gzip: false, labelCount: 10);
+        Assert.Contains("list 2 values, but the pipeline has 3 labels",
+            Assert.Throws<DataException>(() => new IdxImageSource(images, labels, Three, [1, 2])).Message, StringComparison.Ordinal);
+        Assert.Contains("2 is listed twice",
+            Assert.Throws<DataException>(() => new IdxImageSource(images, labels, Three, [1, 2, 2])).Message, StringComparison.Ordinal);
+        Assert.Contains("no item with label value 12 (classes[2], label 'c')",
+            Assert.Throws<DataException>(() => new IdxImageSource(images, labels, Three, [1, 2, 12])).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_pipeline_applies_idx_classes_to_train_and_test()
+    {
+        static string Sample(string file) => RepoPaths.Get("samples", "fashion-mnist", file).Replace('\\', '/');
+        string yaml = $$"""
+            version: 1
+            base: { model: small_cnn, weights: none, drop: classifier }
+            labels: [sandal, shirt, sneaker, bag, ankle_boot]
+            head: [linear: labels]
+            data:
+              train: { idx: { images: "{{Sample("train-images-idx3-ubyte.gz")}}", labels: "{{Sample("train-labels-idx1-ubyte.gz")}}", classes: [5, 6, 7, 8, 9] } }
+              test: { idx: { images: "{{Sample("test-images-idx3-ubyte.gz")}}", labels: "{{Sample("test-labels-idx1-ubyte.gz")}}", classes: [5, 6, 7, 8, 9] } }
+              limit_per_class: 4
+            train: { phases: [{ epochs: 1 }] }
+            """;
+        var file = TLDsl.Runtime.Pipelines.PipelineFile.Parse(yaml, _dir.File("subset.tl.yaml"));
+        var labels = TLDsl.Runtime.Pipelines.PipelineInterpreter.Labels(file);
+        var plan = TLDsl.Runtime.Pipelines.PipelineInterpreter.DataPlan(file, labels);
+        Assert.Equal(1500, plan.Train.Count);
+        Assert.Equal([4, 4, 4, 4, 4], plan.TrainIndices.GroupBy(plan.Train.LabelOf).OrderBy(g => g.Key).Select(g => g.Count()));
+        Assert.Equal(500, plan.Test!.Count);
+        Assert.Equal([100, 100, 100, 100, 100], plan.TestIndices.GroupBy(plan.Test.LabelOf).OrderBy(g => g.Key).Select(g => g.Count()));
+    }
 }

@@ -260,6 +260,16 @@ public class DiagnosticIdTests
         Expect(Replace("  weights: imagenet", "  weights: imagenet\n  sha256: " + new string('a', 64)), "TLD0039", 5, 11, "base.sha256 is only allowed with a weights file");
 
     [Fact]
+    public void TLD0040_idx_classes_must_give_one_value_per_label() =>
+        Expect(Replace("  epochs: 1", "  epochs: 1\ndata:\n  train: { idx: { images: i.gz, labels: l.gz, classes: [5, 6, 7] } }"), "TLD0040", 11, 56,
+            "data.train.idx.classes has 3 values; list one distinct label value of the file per pipeline label (2 labels)");
+
+    [Fact]
+    public void TLD0040_idx_classes_must_be_distinct() =>
+        Expect(Replace("  epochs: 1", "  epochs: 1\ndata:\n  train: { idx: { images: i.gz, labels: l.gz } }\n  test: { idx: { images: i.gz, labels: l.gz, classes: [8, 8] } }"), "TLD0040", 12, 59,
+            "data.test.idx.classes lists 8 more than once; list one distinct label value of the file per pipeline label (2 labels)");
+
+    [Fact]
     public void Every_descriptor_has_a_test_here()
     {
         var tested = typeof(DiagnosticIdTests).GetMethods().Select(m => m.Name).Where(n => n.StartsWith("TLD", StringComparison.Ordinal)).Select(n => n.Substring(0, 7)).ToHashSet();
