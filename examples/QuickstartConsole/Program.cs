@@ -18,6 +18,8 @@ using (var model = new FashionQuickstartModel())
 using (var shapes = new ShapesModel())
 {
     Console.WriteLine($"{ShapesPipeline.Name} (attributes): {string.Join(", ", ShapesLabels.All)}; head keys: {string.Join(", ", shapes.state_dict().Keys.Where(k => k.StartsWith("head.", StringComparison.Ordinal)))}");
+    // Attribute pipelines get the same trainer; their text is the YAML they stand for (what a run folder keeps).
+    Console.WriteLine($"{nameof(ShapesTrainer)} defaults: batch {new ShapesOptions().Batch}; as YAML: {ShapesPipeline.Text.Split('\n').Length} lines, sha256 {ShapesPipeline.Sha256[..12]}");
 }
 
 // Training needs the Fashion-MNIST files the pipeline names (apt-get install dataset-fashion-mnist).
