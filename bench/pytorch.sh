@@ -7,7 +7,8 @@
 #   3. peak RSS of each side in 1 and 2, and TLDsl's RSS at the end of each epoch of 2
 #   4. resnet18 forward GFLOP/s (224x224, batch 32) against the sgemm rate (2048x2048) of both libraries
 #   5. the generator over 50 pipelines (bench/GeneratorBench)
-# Measures time: run it on a quiet machine (uptime's load below ~2.5 on 2 cores). About 25 minutes on 2 idle cores.
+# Measures time: run it on a quiet machine (uptime's load below ~2.5 on 2 cores). About 20 minutes on 2 idle cores (the
+# PyTorch side of case 2 is most of it); --quick takes 5-10 minutes.
 #   bench/pytorch.sh                     # the full suite, appended to bench/results/<date>-pytorch.txt
 #   bench/pytorch.sh --quick             # smoke test (1-2 steps, 1 epoch on 50 images per class), into $TMPDIR
 #   bench/pytorch.sh --cases "step forward" --runs 3 --data /usr/share/datasets/fashion-mnist
@@ -41,7 +42,7 @@ if $quick; then
 else
   step112=(--warmup 3 --steps 10); step224=(--warmup 2 --steps 5)
   frozen=(--epochs 10); subset=(--per-class 200)
-  forward=(--gemm 2048 --gemm-reps 10 --batch 32 --reps 3)
+  forward=(--gemm 2048 --gemm-reps 5 --batch 32 --reps 3)
   mkdir -p bench/results
   out="bench/results/$(date -u +%Y-%m-%d)-pytorch.txt"
 fi

@@ -14,7 +14,7 @@ internal static class ForwardRateBenchmark
     {
         int threads = ResultLine.Threads(args);
         int n = BenchPipelines.Option(args, "--gemm", 2048);
-        int gemmReps = BenchPipelines.Option(args, "--gemm-reps", 10);
+        int gemmReps = BenchPipelines.Option(args, "--gemm-reps", 5);
         int size = BenchPipelines.Option(args, "--size", 224);
         int batch = BenchPipelines.Option(args, "--batch", 32);
         int reps = BenchPipelines.Option(args, "--reps", 3);
@@ -24,7 +24,7 @@ internal static class ForwardRateBenchmark
         {
             var a = randn(n, n);
             var b = randn(n, n);
-            gemm = Rate(() => matmul(a, b).Dispose(), 2, gemmReps) * 2.0 * n * n * n / 1e9;
+            gemm = Rate(() => matmul(a, b).Dispose(), 1, gemmReps) * 2.0 * n * n * n / 1e9;
         }
         using var model = TransferModelBuilder.Build(new TransferModelPlan(ModelZoo.Get("resnet18"), new NoWeights(),
             ["fc"], null, [new HeadLayer(HeadLayerKind.Linear, 1000)], [], (size, size)));

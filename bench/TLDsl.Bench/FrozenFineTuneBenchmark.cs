@@ -29,7 +29,7 @@ internal static class FrozenFineTuneBenchmark
         double seconds = watch.Elapsed.TotalSeconds;
         double accuracy = result.Test?.Accuracy ?? double.NaN;
         Console.WriteLine($"frozen-backbone fine-tune, {epochs} epochs, {threads} threads: {seconds:F1} s end to end, test accuracy {accuracy:F4}, " +
-            $"peak RSS {Rss.PeakMiB:F1} MiB, RSS growth epoch 2 -> {epochs}: {observer.GrowthPercent:+0.00;-0.00}%");
+            $"peak RSS {Rss.PeakMiB:F1} MiB" + (observer.GrowthPercent is double g ? $", RSS growth epoch 2 -> {epochs}: {g:+0.00;-0.00}%" : ""));
         ResultLine.Print("frozen", ("seconds", seconds), ("test_accuracy", accuracy), ("peak_rss_mib", Rss.PeakMiB),
             ("rss_growth_pct", observer.GrowthPercent ?? double.NaN), ("epochs", epochs), ("threads", threads),
             ("rss_per_epoch_mib", string.Join(",", observer.Rss.Select(r => r.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))));

@@ -40,7 +40,7 @@ def flops_per_image(model, size):
 def main():
     p = common.parser(__doc__)
     p.add_argument("--gemm", type=int, default=2048)
-    p.add_argument("--gemm-reps", type=int, default=10)
+    p.add_argument("--gemm-reps", type=int, default=5)
     p.add_argument("--size", type=int, default=224)
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--reps", type=int, default=3)
@@ -48,7 +48,7 @@ def main():
     threads = common.set_threads(a.threads)
     torch.manual_seed(0)
     x, y = torch.randn(a.gemm, a.gemm), torch.randn(a.gemm, a.gemm)
-    gemm = rate(lambda: torch.matmul(x, y), 2, a.gemm_reps) * 2.0 * a.gemm ** 3 / 1e9
+    gemm = rate(lambda: torch.matmul(x, y), 1, a.gemm_reps) * 2.0 * a.gemm ** 3 / 1e9
     del x, y
     model = torchvision.models.resnet18().eval()
     flops = flops_per_image(model, a.size)
