@@ -37,14 +37,10 @@ public sealed class ModelCatalogue
     /// <summary>The embedded catalogue files' texts by model name (for the runtime's catalogue-drift test).</summary>
     public static IReadOnlyDictionary<string, string> ReadEmbeddedTexts()
     {
-        var assembly = typeof(ModelCatalogue).Assembly;
         var texts = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var resource in assembly.GetManifestResourceNames().Where(r => r.StartsWith(ResourcePrefix, StringComparison.Ordinal) && r.EndsWith(".yaml", StringComparison.Ordinal)))
+        foreach (var (name, resource) in EmbeddedResources())
         {
-            using var stream = assembly.GetManifestResourceStream(resource)!;
-            using var reader = new StreamReader(stream);
-            var name = resource.Substring(ResourcePrefix.Length, resource.Length - ResourcePrefix.Length - ".yaml".Length);
-            texts[name] = reader.ReadToEnd();
+            texts[name] = ReadResource(resource);
         }
 
         return texts;
@@ -60,12 +56,26 @@ public sealed class ModelCatalogue
         return found;
     }
 
+    // Only the names are listed up front; a model's text is read, like it is parsed, on first use.
     private static ModelCatalogue LoadEmbedded() =>
-        new(ReadEmbeddedTexts().Select(pair => new KeyValuePair<string, Lazy<BaseModelInfo>>(
-            pair.Key,
+        new(EmbeddedResources().Select(pair => new KeyValuePair<string, Lazy<BaseModelInfo>>(
+            pair.Name,
             new Lazy<BaseModelInfo>(() =>
                 // A broken embedded file is a build bug of this library: fail loudly (a test loads every file);
                 // the parser turns the exception into TLD0032 rather than crashing the compiler.
-                CatalogueReader.Read(pair.Value, out var errors)
-                ?? throw new InvalidOperationException("Catalogue file " + pair.Key + ".yaml is invalid: " + string.Join("; ", errors))))));
+                CatalogueReader.Read(ReadResource(pair.Resource), out var errors)
+                ?? throw new InvalidOperationException("Catalogue file " + pair.Name + ".yaml is invalid: " + string.Join("; ", errors))))));
+
+    /// <summary>The embedded catalogue files: model name and resource name.</summary>
+    private static IEnumerable<(string Name, string Resource)> EmbeddedResources() =>
+        typeof(ModelCatalogue).Assembly.GetManifestResourceNames()
+            .Where(r => r.StartsWith(ResourcePrefix, StringComparison.Ordinal) && r.EndsWith(".yaml", StringComparison.Ordinal))
+            .Select(r => (r.Substring(ResourcePrefix.Length, r.Length - ResourcePrefix.Length - ".yaml".Length), r));
+
+    private static string ReadResource(string resource)
+    {
+        using var stream = typeof(ModelCatalogue).Assembly.GetManifestResourceStream(resource)!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
 }

@@ -222,9 +222,16 @@ internal sealed class SpecValidator
 
         _ctx.KeptChildren = kept;
         var keptNames = new HashSet<string>(kept.Select(c => c.Name), StringComparer.Ordinal);
-        _ctx.KeptModules = model.Modules.Select(m => m.Name).Where(n => keptNames.Contains(n.Split('.')[0])).ToArray();
+        _ctx.KeptModules = model.Modules.Select(m => m.Name).Where(n => keptNames.Contains(TopLevel(n))).ToArray();
         var droppedNames = children.Where(c => !keptNames.Contains(c.Name)).Select(c => c.Name);
         return spec with { Drop = EquatableArray.From(spec.CutAt is null ? droppedNames.Where(dropped.Contains) : droppedNames) };
+    }
+
+    // The top-level child a dotted module name belongs to (n.Split('.')[0] without splitting every name).
+    private static string TopLevel(string name)
+    {
+        var dot = name.IndexOf('.');
+        return dot < 0 ? name : name.Substring(0, dot);
     }
 
     private InputSpec ResolveInput(InputSpec input, BaseSpec baseSpec)

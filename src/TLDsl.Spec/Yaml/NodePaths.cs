@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 
 namespace TLDsl.Spec.Yaml;
 
@@ -9,17 +8,41 @@ namespace TLDsl.Spec.Yaml;
 /// </summary>
 internal static class NodePaths
 {
-    private static readonly Regex Simple = new("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant);
-
     public static string Child(string parent, string key)
     {
-        if (!Simple.IsMatch(key))
+        if (!IsSimple(key))
         {
             return parent + "['" + key + "']";
         }
 
         return parent.Length == 0 ? key : parent + "." + key;
     }
+
+    /// <summary>
+    /// True for an identifier-like key: what the regex <c>^[A-Za-z_][A-Za-z0-9_]*$</c> matches, hand-written because it
+    /// runs for every key of every file (<c>$</c> also matches before one final newline, so that is accepted too).
+    /// </summary>
+    private static bool IsSimple(string key)
+    {
+        var length = key.Length > 0 && key[key.Length - 1] == '\n' ? key.Length - 1 : key.Length;
+        if (length == 0 || !(IsLetter(key[0]) || key[0] == '_'))
+        {
+            return false;
+        }
+
+        for (var i = 1; i < length; i++)
+        {
+            var c = key[i];
+            if (!(IsLetter(c) || c == '_' || (c >= '0' && c <= '9')))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsLetter(char c) => (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 
     public static string Index(string parent, int index) => parent + "[" + index.ToString(CultureInfo.InvariantCulture) + "]";
 

@@ -32,6 +32,10 @@ internal sealed class SafeYamlReader
     private Mark _lastGood = Mark.Empty;
     private readonly Stack<Mark> _openFlow = new();
 
+    // The path of the node being read, as segments (a key, or an index when Key is null): only messages need it as
+    // text, so it is built on demand rather than for every node.
+    private readonly List<(string? Key, int Index)> _path = new();
+
     private SafeYamlReader(string filePath, DiagnosticBag bag)
     {
         _filePath = filePath;
@@ -71,7 +75,7 @@ internal sealed class SafeYamlReader
             }
 
             Expect<DocumentStart>();
-            YNode? root = _parser.Current is DocumentEnd ? null : ReadNode(1, string.Empty).Node;
+            YNode? root = _parser.Current is DocumentEnd ? null : ReadNode(1).Node;
             Expect<DocumentEnd>();
             if (_parser.Current is DocumentStart extra)
             {
@@ -121,7 +125,7 @@ internal sealed class SafeYamlReader
         }
     }
 
-    private (YNode Node, long Size) ReadNode(int depth, string path)
+    private (YNode Node, long Size) ReadNode(int depth)
     {
         var current = _parser.Current ?? throw new YamlException("Unexpected end of the document");
         Remember();
@@ -145,8 +149,8 @@ internal sealed class SafeYamlReader
         var result = current switch
         {
             Scalar scalar => ReadScalar(scalar),
-            SequenceStart start => ReadSequence(start, depth, path),
-            MappingStart start => ReadMapping(start, depth, path),
+            SequenceStart start => ReadSequence(start, depth),
+            MappingStart start => ReadMapping(start, depth),
             _ => throw new YamlException(current.Start, current.End, "Unexpected " + current.GetType().Name),
         };
         Count(1, current);
@@ -177,7 +181,7 @@ internal sealed class SafeYamlReader
         return (new YScalar(scalar.Value, scalar.Style == ScalarStyle.Plain, Locate(scalar.Start, scalar.End)), 1);
     }
 
-    private (YNode Node, long Size) ReadSequence(SequenceStart start, int depth, string path)
+    private (YNode Node, long Size) ReadSequence(SequenceStart start, int depth)
     {
         if (start.Style == SequenceStyle.Flow)
         {
@@ -189,7 +193,9 @@ internal sealed class SafeYamlReader
         long size = 1;
         while (_parser.Current is not SequenceEnd)
         {
-            var (node, childSize) = ReadNode(depth + 1, NodePaths.Index(path, items.Count));
+            _path.Add((null, items.Count));
+            var (node, childSize) = ReadNode(depth + 1);
+            _path.RemoveAt(_path.Count - 1);
             items.Add(node);
             size += childSize;
         }
@@ -206,7 +212,7 @@ internal sealed class SafeYamlReader
         return (sequence, size);
     }
 
-    private (YNode Node, long Size) ReadMapping(MappingStart start, int depth, string path)
+    private (YNode Node, long Size) ReadMapping(MappingStart start, int depth)
     {
         if (start.Style == MappingStyle.Flow)
         {
@@ -218,19 +224,29 @@ internal sealed class SafeYamlReader
         long size = 1;
         while (_parser.Current is not MappingEnd)
         {
-            var (key, keySize) = ReadNode(depth + 1, path);
-            var (value, valueSize) = ReadNode(depth + 1, key is YScalar k ? NodePaths.Child(path, k.Value) : path);
+            var (key, keySize) = ReadNode(depth + 1);
+            if (key is YScalar k)
+            {
+                _path.Add((k.Value, 0));
+            }
+
+            var (value, valueSize) = ReadNode(depth + 1);
+            if (key is YScalar)
+            {
+                _path.RemoveAt(_path.Count - 1);
+            }
+
             size += keySize + valueSize;
             if (key is not YScalar keyScalar || keyScalar.IsNull)
             {
-                _bag.Report(DiagnosticDescriptors.WrongType, key.Location, "A key in " + NodePaths.Display(path), "a word", key.Describe());
+                _bag.Report(DiagnosticDescriptors.WrongType, key.Location, "A key in " + NodePaths.Display(CurrentPath()), "a word", key.Describe());
                 continue;
             }
 
-            var first = entries.Find(e => e.Key.Value == keyScalar.Value);
+            var first = Find(entries, keyScalar.Value);
             if (first is not null)
             {
-                _bag.Report(DiagnosticDescriptors.DuplicateKey, keyScalar.Location, keyScalar.Value, NodePaths.Display(path), "line " + (first.Key.Location.Span?.StartLine ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                _bag.Report(DiagnosticDescriptors.DuplicateKey, keyScalar.Location, keyScalar.Value, NodePaths.Display(CurrentPath()), "line " + (first.Key.Location.Span?.StartLine ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture));
                 continue;
             }
 
@@ -247,6 +263,30 @@ internal sealed class SafeYamlReader
         var mapping = new YMapping(Locate(start.Start, end.End));
         mapping.Entries.AddRange(entries);
         return (mapping, size);
+    }
+
+    private static YEntry? Find(List<YEntry> entries, string key)
+    {
+        foreach (var entry in entries)
+        {
+            if (entry.Key.Value == key)
+            {
+                return entry;
+            }
+        }
+
+        return null;
+    }
+
+    private string CurrentPath()
+    {
+        var path = string.Empty;
+        foreach (var (key, index) in _path)
+        {
+            path = key is null ? NodePaths.Index(path, index) : NodePaths.Child(path, key);
+        }
+
+        return path;
     }
 
     private void Count(long nodes, ParsingEvent at)
