@@ -15,15 +15,17 @@ using TLDsl.Generator;
 //                the same with Roslyn's generator machinery warmed first by a stand-in generator, as in a compiler
 //                that has already parsed the project and run other generators: what is left is this generator's own
 //                first-run cost (its code, YamlDotNet's, the catalogue)
-//   warm:        median of N rounds, a fresh driver each round (nothing cached by the driver, everything JIT-ed)
+//   warm:        median of N rounds, a fresh driver each round (nothing cached by the driver), after W unmeasured
+//                rounds and a pause that let tiered compilation finish (else "warm" rounds still run tier-0 code)
 //   incremental: one pipeline edited after a full run, then the same driver re-run
 // "generator" is the generator's own time from GeneratorDriver.GetTimingInfo(); "driver" is the wall time of
 // RunGenerators (the generator plus Roslyn's own work); "CPU" is the process's CPU time over the same span, which a
 // busy shared machine inflates less than wall time. Prints figures and ratios to the 200 ms target; asserts nothing.
-//   GeneratorBench [--rounds N] [--processes K]   (K child processes for each cold row)
+//   GeneratorBench [--rounds N] [--warmup W] [--processes K]   (K child processes for each cold row)
 const double TargetMs = 200;
 int rounds = IntOption("--rounds", 15);
 int processes = IntOption("--processes", 5);
+int warmup = IntOption("--warmup", 20);
 
 string root = AppContext.BaseDirectory;
 while (!File.Exists(Path.Combine(root, "TLDsl.sln")))
@@ -63,6 +65,12 @@ foreach (var d in result.Diagnostics)
     Console.WriteLine(d);
 }
 
+for (int r = 0; r < warmup; r++)
+{
+    Fresh().RunGenerators(compilation);
+}
+
+Thread.Sleep(1000); // tier-1 compilation happens on a background thread once calls stop arriving
 var warm = new List<Sample>();
 for (int r = 0; r < rounds; r++)
 {
