@@ -29,7 +29,9 @@ internal static class TableBenchmark
             .Select(s => s.Trim() == "all" ? (int?)null : int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         double budget = BenchPipelines.Option(args, "--budget-min", quick ? 10 : 33) * 60.0;
         double cellCap = BenchPipelines.Option(args, "--cell-max-min", quick ? 5 : 12) * 60.0;
-        int imageSize = BenchPipelines.Option(args, "--s2-size", quick ? 32 : 64);
+        int imageSize = BenchPipelines.Option(args, "--s2-size", quick ? 32 : 48);
+        var methods = (BenchPipelines.Option(args, "--methods") ?? "pixels,scratch,frozen,gradual").Split(',')
+            .Select(m => Enum.Parse<TableMethod>(m.Trim(), ignoreCase: true)).ToArray();
         double scale = quick ? 0 : 1; // quick: one epoch per phase
         string? output = BenchPipelines.Option(args, "--out");
         string scratch = BenchPipelines.Option(args, "--scratch") ?? Path.Combine(Path.GetTempPath(), "tldsl-table");
@@ -51,7 +53,7 @@ internal static class TableBenchmark
             return 2;
         }
 
-        var plans = scenarios.Select(s => s.Missing is null ? Plan(s.Scenario, data, scratch, sizes, scale, quick) : null).ToList();
+        var plans = scenarios.Select(s => s.Missing is null ? Plan(s.Scenario, data, scratch, sizes, methods, scale, quick) : null).ToList();
         Select(plans.Where(p => p is not null).SelectMany(p => p!.Cells).ToList(), budget - started.Elapsed.TotalSeconds, cellCap);
         foreach (var plan in plans.Where(p => p is not null))
         {
@@ -111,41 +113,47 @@ internal static class TableBenchmark
             string relative = Path.GetRelativePath(BenchPipelines.RepoRoot, committed).Replace('\\', '/');
             return (TableScenarios.Seed(committed, $"weights `{relative}` (the example's, pre-trained on classes 0-4)"), null);
         }
-        int epochs = quick ? 1 : 8;
-        int? limit = quick ? 200 : null;
+        // Without committed weights: the example's own pre-training pipeline, else a stand-in for it (quick and
+        // --plan-only: one epoch on a few images per class, enough to time the transfer pipelines with).
+        bool small = quick || planOnly;
+        int? limit = small ? (quick ? 200 : 50) : null;
+        string? example = small ? null : TableScenarios.ExamplePretraining();
         string pipeline;
         try
         {
             // Also checks what S1 needs of the language: small_cnn in the catalogue, idx.classes.
-            pipeline = BenchPipelines.Write(scratch, "SeedPretraining", data, TableScenarios.SeedPretraining(epochs));
+            pipeline = example ?? BenchPipelines.Write(scratch, "SeedPretraining", data,
+                TableScenarios.SeedPretraining(small ? 1 : 3) with { ExtraData = limit is int n ? $"  limit_per_class: {n}" : "" });
             _ = PipelineFile.Load(pipeline);
         }
         catch (Exception e) when (e is PipelineException or InvalidOperationException)
         {
             return (TableScenarios.Seed("", "weights not prepared"), $"not run: this build cannot read S1's pipelines ({e.Message.Split('\n')[0]}).");
         }
-        var cost = TableCost.Calibrate(pipeline, Enumerable.Range(0, 64).ToArray());
-        Console.WriteLine($"pre-training {TableScenarios.SmallCnn} on classes 0-4, {epochs} epochs: estimated {Safety * cost.Estimate([epochs], 28_500, 1_500, 0):F0} s");
-        if (planOnly)
+        if (planOnly && TableScenarios.ExamplePretraining() is { } full)
         {
-            // Weights to time the transfer pipelines with: one epoch on 50 images per class.
-            (epochs, limit) = (1, 50);
+            int fullEpochs = PipelineInterpreter.TrainingPlan(PipelineFile.Load(full).Spec).Phases.Sum(p => p.Epochs);
+            var cost = TableCost.Calibrate(full, Enumerable.Range(0, 128).ToArray());
+            Console.WriteLine($"pre-training with {full} ({fullEpochs} epochs, 30,000 images) would take about {Safety * cost.Estimate([fullEpochs], 30_000, 0, 5_000):F0} s");
         }
-        string cached = Path.Combine(scratch, $"small_cnn-classes0-4-{epochs}ep{(limit is int l ? $"-{l}" : "")}.safetensors");
+        string cached = Path.Combine(scratch, example is null ? $"small_cnn-classes0-4-{limit?.ToString(CultureInfo.InvariantCulture) ?? "all"}.safetensors" : "small_cnn-classes0-4-example.safetensors");
         if (!File.Exists(cached))
         {
-            Console.WriteLine($"pre-training into {cached}");
-            var result = TableRun.Measure(() => TableRun.Pretrain(BenchPipelines.Write(scratch, "SeedPretraining", data,
-                TableScenarios.SeedPretraining(epochs) with { ExtraData = limit is int n ? $"  limit_per_class: {n}" : "" }), cached, Path.Combine(scratch, "runs")));
-            Console.WriteLine($"  valid accuracy {result.Accuracy:P1}, {result.CpuSeconds:F0} s CPU, {result.WallSeconds:F0} s wall (before the table, within its budget)");
+            Console.WriteLine($"pre-training {TableScenarios.SmallCnn} on classes 0-4 with {pipeline} into {cached}");
+            var result = TableRun.Measure(() => TableRun.Pretrain(pipeline, cached, Path.Combine(scratch, "runs")));
+            Console.WriteLine($"  accuracy {result.Accuracy:P1}, {result.CpuSeconds:F0} s CPU, {result.WallSeconds:F0} s wall (before the table, within its budget)");
         }
-        string images = limit is int k ? $"{k} training images per class" : "all training images";
-        return (TableScenarios.Seed(cached, $"pre-trained by this harness on {images} of classes 0-4 ({epochs} epochs, weights cached in the scratch folder)"), null);
+        string how = example is not null
+            ? $"pre-trained by this harness with `{TableScenarios.ExampleFolder}/pipelines/pretrain.tl.yaml` on classes 0-4 (the example's weights are not committed; cached in the scratch folder)"
+            : $"pre-trained by this harness on {(limit is int k ? $"{k} images per class" : "all images")} of classes 0-4 ({(small ? 1 : 3)} epochs{(small ? "; a smoke-test stand-in" : "")})";
+        return (TableScenarios.Seed(cached, how), null);
     }
 
     private sealed record Cell(TableMethod Method, int? PerClass, int Images, string? Pipeline, double Estimate, int[] PhaseEpochs)
     {
         public bool Selected { get; set; } = true;
+
+        public bool Requested { get; init; } = true;
 
         public CellResult? Result { get; set; }
 
@@ -155,7 +163,7 @@ internal static class TableBenchmark
     private sealed record ScenarioPlan(TableScenario Scenario, IImageSource Train, IImageSource Test, int[] Valid, int[] Pool, int[] TestIndices, List<Cell> Cells);
 
     /// <summary>Writes every cell's pipeline, times the parts of each method on this machine and estimates each cell.</summary>
-    private static ScenarioPlan Plan(TableScenario scenario, string data, string scratch, int?[] sizes, double scale, bool quick)
+    private static ScenarioPlan Plan(TableScenario scenario, string data, string scratch, int?[] sizes, TableMethod[] methods, double scale, bool quick)
     {
         string folder = Path.Combine(scratch, scenario.Key);
         int validPerClass = quick ? 10 : scenario.ValidPerClass;
@@ -175,6 +183,11 @@ internal static class TableBenchmark
             foreach (var perClass in sizes)
             {
                 int images = TableRun.TrainingSet(train, pool, perClass).Length;
+                if (!methods.Contains(method))
+                {
+                    cells.Add(new Cell(method, perClass, images, null, 0, []) { Selected = false, Requested = false });
+                    continue;
+                }
                 if (method == TableMethod.Pixels)
                 {
                     cells.Add(new Cell(method, perClass, images, null, loadSeconds + (0.001 * images), [])); // ~1 ms per image: decoding and 300 full-batch steps
@@ -184,7 +197,7 @@ internal static class TableBenchmark
                 if (!costs.TryGetValue(method, out var cost))
                 {
                     costs[method] = cost = TableCost.Calibrate(path, pool);
-                    Console.WriteLine($"  {method,-8} build {cost.Build:F1} s, per image: preprocess {Ms(cost.Preprocess)}, forward {Ms(cost.Forward)}; phases " +
+                    Console.WriteLine($"  {method,-8} build {cost.Build:F1} s, checkpoint {cost.Checkpoint:F2} s, per image: preprocess {Ms(cost.Preprocess)}, forward {Ms(cost.Forward)}; phases " +
                         string.Join("; ", cost.Phases.Select(p => p.Cached ? $"cached prefix {Ms(p.Prefix)}, step {Ms(p.Step)}, eval {Ms(p.Eval)}" : $"step {Ms(p.Step)}")));
                 }
                 var phases = PipelineInterpreter.TrainingPlan(PipelineFile.Load(path).Spec).Phases.Select(p => p.Epochs).ToArray();
@@ -261,8 +274,9 @@ internal static class TableBenchmark
             yield break;
         }
         yield return $"- Validation: {plan.Valid.Length:N0} images ({plan.Valid.Length / plan.Train.Labels.Count} per class); training pool: {plan.Pool.Length:N0} images (the `all` column).";
-        yield return "- Epochs per phase, by size: " + string.Join("; ", Methods.Skip(1).Select(m => $"({"abcd"[(int)m]}) " +
-            string.Join(", ", sizes.Select(s => string.Join("+", plan.Cells.First(c => c.Method == m && c.PerClass == s).PhaseEpochs))))) +
+        string Epochs(TableMethod m) => $"({"abcd"[(int)m]}) " + string.Join(", ", sizes.Select(size =>
+            plan.Cells.First(c => c.Method == m && c.PerClass == size).PhaseEpochs is { Length: > 0 } e ? string.Join("+", e) : "-"));
+        yield return "- Epochs per phase, by size: " + string.Join("; ", Methods.Skip(1).Select(Epochs)) +
             " (gradual: head, then the last stage" + (plan.Cells.Any(c => c.PhaseEpochs.Length > 2) ? ", then the last two stages)." : ").");
         yield return "";
         yield return "| method | " + string.Join(" | ", sizes.Select(s => s is int n ? $"{n}/class" : $"all ({plan.Pool.Length:N0})")) + " |";
@@ -278,7 +292,8 @@ internal static class TableBenchmark
     }
 
     private static string CellText(Cell c) =>
-        c.Result is { } r ? $"{r.Accuracy * 100:F1}% ({r.CpuSeconds:F0} s cpu, {r.WallSeconds:F0} s wall)"
+        !c.Requested ? "not requested"
+        : c.Result is { } r ? $"{r.Accuracy * 100:F1}% ({r.CpuSeconds:F0} s cpu, {r.WallSeconds:F0} s wall)"
         : c.Failure is not null ? $"failed: {c.Failure.Replace('|', '/').Split('\n')[0]}"
         : $"not run (est. {Math.Max(1, Math.Round(c.Estimate / 60)):F0} min wall)";
 

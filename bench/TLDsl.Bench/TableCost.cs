@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO;
 using System.Linq;
 using TLDsl.Runtime.Data;
 using TLDsl.Runtime.Pipelines;
@@ -13,17 +14,19 @@ namespace TLDsl.Bench;
 /// <summary>Seconds per image of each part of a pipeline's training, timed on a few real batches of this machine, so a
 /// cell's cost can be estimated before it runs (and cells that cannot fit the budget are reported with an estimate).</summary>
 /// <param name="Build">Building the model and loading its weights, once.</param>
+/// <param name="Checkpoint">Writing the model once: an epoch that improves on the best writes a checkpoint (counted
+/// for every epoch, the worst case).</param>
 /// <param name="Preprocess">Decoding, resizing and normalising one image.</param>
 /// <param name="Forward">The whole model in eval mode, one image (test and uncached validation).</param>
 /// <param name="Phases">Per phase: whether the trainer caches its frozen prefix, and per image: that prefix's forward
 /// (the cache build), a training step from the prefix's output (or from pixels, uncached), an evaluation from it.</param>
-internal sealed record TableCost(double Build, double Preprocess, double Forward, IReadOnlyList<(bool Cached, double Prefix, double Step, double Eval)> Phases)
+internal sealed record TableCost(double Build, double Checkpoint, double Preprocess, double Forward, IReadOnlyList<(bool Cached, double Prefix, double Step, double Eval)> Phases)
 {
     /// <summary>Estimated seconds for a run with <paramref name="epochs"/> per phase over <paramref name="train"/>
     /// training, <paramref name="valid"/> validation and <paramref name="test"/> test images.</summary>
     public double Estimate(IReadOnlyList<int> epochs, int train, int valid, int test)
     {
-        double seconds = Build + (test * (Preprocess + Forward));
+        double seconds = Build + (test * (Preprocess + Forward)) + (epochs.Sum() * Checkpoint);
         for (int k = 0; k < Phases.Count; k++)
         {
             var (cached, prefix, step, eval) = Phases[k];
@@ -48,6 +51,11 @@ internal sealed record TableCost(double Build, double Preprocess, double Forward
         manual_seed(plan.Seed);
         using var model = TransferModelBuilder.Build(PipelineInterpreter.ModelPlan(file, labels), file.Spec.Name);
         double build = watch.Elapsed.TotalSeconds;
+        string temp = Path.GetTempFileName();
+        watch.Restart();
+        model.save(temp);
+        double checkpoint = watch.Elapsed.TotalSeconds;
+        File.Delete(temp);
         double preprocess = PerImage(batch, () => eval.Batch(data.Train, ids, false, plan.Seed, 0));
         using var pixels = eval.Batch(data.Train, ids, false, plan.Seed, 0);
         using var y = ImagePreprocessor.Labels(data.Train, ids);
@@ -82,7 +90,7 @@ internal sealed record TableCost(double Build, double Preprocess, double Forward
             double evalSeconds = cached ? PerImage(batch, () => Evaluate(model, () => model.ForwardFrom(features, prefix))) : 0;
             phases.Add((cached, prefixSeconds, step, evalSeconds));
         }
-        return new TableCost(build, preprocess, forward, phases);
+        return new TableCost(build, checkpoint, preprocess, forward, phases);
     }
 
     private static Tensor Evaluate(TransferModel model, Func<Tensor> f)
@@ -92,11 +100,13 @@ internal sealed record TableCost(double Build, double Preprocess, double Forward
         return f();
     }
 
-    /// <summary>Seconds per image of <paramref name="f"/> on a batch: one warm-up call, then the best of two.</summary>
+    /// <summary>Seconds per image of <paramref name="f"/> on a batch: one warm-up call, then the fastest of up to five
+    /// (fewer once half a second has gone by).</summary>
     private static double PerImage(int batch, Func<Tensor> f)
     {
         double best = double.MaxValue;
-        for (int i = 0; i < 3; i++)
+        var total = Stopwatch.StartNew();
+        for (int i = 0; i < 6 && (i < 2 || total.Elapsed.TotalSeconds < 0.5); i++)
         {
             using var scope = NewDisposeScope();
             var watch = Stopwatch.StartNew();

@@ -63,7 +63,7 @@ internal static class TableRun
 
     /// <summary>Trains <paramref name="pipelinePath"/> as the CLI would and exports its best checkpoint to
     /// <paramref name="weights"/> (<c>tldsl export</c>'s safetensors: a later pipeline loads the base model's keys and
-    /// skips the old head). Returns the validation accuracy and the epochs.</summary>
+    /// skips the old head). Returns the test (else validation) accuracy and the epochs.</summary>
     public static (double Accuracy, int Epochs) Pretrain(string pipelinePath, string weights, string runs)
     {
         SessionResult result;
@@ -75,7 +75,7 @@ internal static class TableRun
         File.Copy(RunExporter.Export(result.Run.Path, export).Files[0], weights, overwrite: true);
         Directory.Delete(result.Run.Path, recursive: true);
         Directory.Delete(export, recursive: true);
-        return (result.Training.LastValidation?.Accuracy ?? double.NaN, result.Training.Epochs.Count);
+        return (result.Test?.Accuracy ?? result.Training.LastValidation?.Accuracy ?? double.NaN, result.Training.Epochs.Count);
     }
 
     /// <summary>The training and test sources of a pipeline, as its cells will see them.</summary>

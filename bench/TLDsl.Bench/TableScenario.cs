@@ -46,11 +46,13 @@ internal sealed record TableScenario(string Key, string Title, IReadOnlyList<str
         string[] before = [.. info.Stages[^2]];
         string Rates(IEnumerable<(string[] Layers, double Lr)> groups) =>
             string.Join(", ", groups.SelectMany(g => g.Layers.Select(l => $"\"{l}\": {Num(g.Lr)}")).Append($"head: {Num(headLr / 3)}"));
+        // A warm-up needs epochs after it; a one-epoch phase starts at its rate and decays.
+        string schedule = stageEpochs >= 3 ? "{ cosine: { warmup_epochs: 1 } }" : "cosine";
         string[] phases =
         [
             $"    - {{ name: head, epochs: {headEpochs}, schedule: one_cycle }}",
-            $"    - {{ name: last_stage, epochs: {stageEpochs}, unfreeze: [{Quoted(last)}], lr: {{ {Rates([(last, headLr / 10)])} }}, schedule: {{ cosine: {{ warmup_epochs: 1 }} }} }}",
-            $"    - {{ name: last_two_stages, epochs: {stageEpochs}, unfreeze: [{Quoted(before)}], lr: {{ {Rates([(before, headLr / 100), (last, headLr / 30)])} }}, schedule: {{ cosine: {{ warmup_epochs: 1 }} }} }}",
+            $"    - {{ name: last_stage, epochs: {stageEpochs}, unfreeze: [{Quoted(last)}], lr: {{ {Rates([(last, headLr / 10)])} }}, schedule: {schedule} }}",
+            $"    - {{ name: last_two_stages, epochs: {stageEpochs}, unfreeze: [{Quoted(before)}], lr: {{ {Rates([(before, headLr / 100), (last, headLr / 30)])} }}, schedule: {schedule} }}",
         ];
         return string.Join('\n', phases[..(1 + Math.Clamp(stages, 1, 2))]);
     }
