@@ -24,7 +24,7 @@ internal static class TableInterpretation
                 unknown.Add(Size(s));
                 continue;
             }
-            double delta = (t - b) * 100;
+            double delta = Math.Round((t - b) * 100, 1);
             string text = $"{Size(s)} ({delta.ToString("+0.0;-0.0", CultureInfo.InvariantCulture)} points)";
             (delta > 0.5 ? helps : delta < -0.5 ? hurts : ties).Add(text);
         }
