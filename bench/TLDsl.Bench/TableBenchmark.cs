@@ -246,7 +246,7 @@ internal static class TableBenchmark
                 cell.Result = cell.Method == TableMethod.Pixels
                     ? TableRun.Measure(() => (PixelLogisticRegression.Accuracy(plan.Train, trainIndices, plan.Test, plan.TestIndices), 0))
                     : TableRun.Measure(() => TableRun.Pipeline(cell.Pipeline!, new TableIndices(trainIndices, plan.Valid, plan.TestIndices), Path.Combine(scratch, "runs")));
-                Console.WriteLine($"  test accuracy {cell.Result.Accuracy:P1}, {cell.Result.CpuSeconds:F1} s CPU, {cell.Result.WallSeconds:F1} s wall, {cell.Result.Epochs} epochs");
+                Console.WriteLine($"  test accuracy {cell.Result.Accuracy * 100:F1}%, {cell.Result.CpuSeconds:F1} s CPU, {cell.Result.WallSeconds:F1} s wall, {cell.Result.Epochs} epochs");
             }
             catch (Exception e) when (e is DataException or PipelineException or InvalidOperationException or IOException)
             {
