@@ -27,7 +27,7 @@ internal static class TableBenchmark
         string which = BenchPipelines.Option(args, "--scenario") ?? "all";
         int?[] sizes = (BenchPipelines.Option(args, "--sizes") ?? (quick ? "5,20" : "10,50,200,1000,all")).Split(',')
             .Select(s => s.Trim() == "all" ? (int?)null : int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-        double budget = BenchPipelines.Option(args, "--budget-min", quick ? 10 : 33) * 60.0;
+        double budget = BenchPipelines.Option(args, "--budget-min", quick ? 10 : 42) * 60.0;
         double cellCap = BenchPipelines.Option(args, "--cell-max-min", quick ? 5 : 12) * 60.0;
         int imageSize = BenchPipelines.Option(args, "--s2-size", quick ? 32 : 48);
         var methods = (BenchPipelines.Option(args, "--methods") ?? "pixels,scratch,frozen,gradual").Split(',')
