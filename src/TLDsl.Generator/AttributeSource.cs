@@ -239,6 +239,7 @@ namespace TLDsl
         public double Split { get; set; }
         public int SplitSeed { get; set; }
         public int LimitPerClass { get; set; }
+        public int[]? Classes { get; set; }
     }
 
     /// <summary>TLDsl pipeline attribute <c>[DataCsv]</c> (see docs/pipeline-reference.md#attributes).</summary>

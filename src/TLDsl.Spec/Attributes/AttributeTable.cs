@@ -32,7 +32,7 @@ internal static class AttributeTable
         ["Train"] = new[] { "Epochs", "Batch", "Seed", "Accumulate", "Optimizer", "Lr", "WeightDecay", "Momentum", "LabelSmoothing", "ClipGradNorm" },
         ["Phase"] = new[] { "Name", "Unfreeze", "Freeze", "Lr", "Schedule" },
         ["DataFolder"] = new[] { "Split", "SplitSeed", "LimitPerClass" },
-        ["DataIdx"] = new[] { "Split", "SplitSeed", "LimitPerClass" },
+        ["DataIdx"] = new[] { "Split", "SplitSeed", "LimitPerClass", "Classes" },
         ["DataCsv"] = new[] { "Root", "Split", "SplitSeed", "LimitPerClass" },
     };
 

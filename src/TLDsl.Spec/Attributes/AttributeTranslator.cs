@@ -222,6 +222,7 @@ internal sealed class AttributeTranslator
                 var idx = Child(train, "idx", at);
                 SetValue(idx, "images", Positional(a, 0), a);
                 SetValue(idx, "labels", Positional(a, 1), a);
+                SetValue(idx, "classes", NamedArg(a, "Classes"), a);
                 break;
             default:
                 var csv = Child(train, "csv", at);

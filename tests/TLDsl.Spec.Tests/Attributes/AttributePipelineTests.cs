@@ -34,7 +34,7 @@ public class AttributePipelineTests
                     new AttributeArgument("LabelSmoothing", AttributeValue.Of(0.1), "t-ls")), "t-train"),
                 At("Phase", "t-p1", AttributeValue.Of(1), AttributeValue.Of(2)).With("Name", AttributeValue.Of("head")),
                 At("Phase", "t-p2", AttributeValue.Of(2), AttributeValue.Of(1)).With("Unfreeze", AttributeValue.Of("layer4")).With("Lr", AttributeValue.Of(1e-4)),
-                At("DataIdx", "t-data", AttributeValue.Of("data/i.gz"), AttributeValue.Of("data/l.gz")).With("Split", AttributeValue.Of(0.1)).With("SplitSeed", AttributeValue.Of(3))),
+                At("DataIdx", "t-data", AttributeValue.Of("data/i.gz"), AttributeValue.Of("data/l.gz")).With("Split", AttributeValue.Of(0.1)).With("SplitSeed", AttributeValue.Of(3)).With("Classes", AttributeValue.Of(7.0, 2.0))),
             EquatableArray.Of("TShirt", "Trouser"),
             "src/App/Fashion.cs");
         const string yaml = """
@@ -53,7 +53,7 @@ public class AttributePipelineTests
               - { layers: [conv1, bn1, "layer1.*"], batchnorm: train_affine }
               - { first_stages: 2 }
             data:
-              train: { idx: { images: data/i.gz, labels: data/l.gz } }
+              train: { idx: { images: data/i.gz, labels: data/l.gz, classes: [7, 2] } }
               valid: { split: 0.1, seed: 3 }
             train:
               batch: 64

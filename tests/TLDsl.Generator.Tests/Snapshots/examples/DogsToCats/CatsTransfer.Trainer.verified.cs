@@ -21,7 +21,7 @@ public sealed partial record CatsTransferOptions
     public int Batch { get; init; } = 20;
 
     /// <summary>Base learning rate (<c>train.optimizer</c> lr).</summary>
-    public double LearningRate { get; init; } = 0.003;
+    public double LearningRate { get; init; } = 0.03;
 
     /// <summary>Epochs of each phase, in order (1 phase).</summary>
     public global::System.Collections.Generic.IReadOnlyList<int> Epochs { get; init; } = new int[] { 30 };
