@@ -14,4 +14,4 @@ dotnet build bench/TLDsl.Bench -c Release -v q -nologo >/dev/null
 mkdir -p bench/results
 out="bench/results/table-$(date -u +%Y-%m-%d).md"
 if [[ " $* " == *" --quick "* || " $* " == *" --plan-only "* ]]; then out="${TMPDIR:-/tmp}/tldsl-table-smoke.md"; fi
-dotnet bench/TLDsl.Bench/bin/Release/net10.0/TLDsl.Bench.dll table --out "$out" --command "bench/table.sh $*" "$@"
+dotnet bench/TLDsl.Bench/bin/Release/net10.0/TLDsl.Bench.dll table --out "$out" --command "$(echo "bench/table.sh $*" | sed "s/ *$//")" "$@"

@@ -52,7 +52,7 @@ internal static class TableInterpretation
         return parts.Count == 0 ? "No size has results to compare." : char.ToUpperInvariant(parts[0][0]) + string.Join("; ", parts)[1..] + "." + pixels;
     }
 
-    private static string Size(int? s) => s is int n ? $"{n}/class" : "all";
+    private static string Size(int? s) => s is int n ? $"{n}/class" : "all images";
 
     private static string Join(List<string> items) =>
         items.Count == 1 ? items[0] : string.Join(", ", items.Take(items.Count - 1)) + " and " + items[^1];

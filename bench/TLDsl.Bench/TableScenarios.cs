@@ -96,7 +96,7 @@ internal static class TableScenarios
     public static TableScenario ImageNet(int size, int testPerClass) => new("s2",
         "S2: ImageNet ResNet-18 -> Fashion-MNIST (10 classes)",
         [
-            $"Base: the offline ImageNet ResNet-18 (`resnet18_imagenet`, weights `imagenet`, headless) at {size}x{size} (grayscale repeated to 3 channels; small to fit the table's 35-minute budget on 2 cores, which costs the ImageNet features accuracy: `bench/run.sh accuracy` measures 112x112); from scratch: `resnet18`, weights `none`, `fc` dropped; head `dropout 0.2 + linear`.",
+            $"Base: the offline ImageNet ResNet-18 (`resnet18_imagenet`, weights `imagenet`, headless) at {size}x{size} (grayscale repeated to 3 channels; small to fit the table's time budget on 2 cores, which costs the ImageNet features accuracy: `bench/run.sh accuracy` measures 112x112); from scratch: `resnet18`, weights `none`, `fc` dropped; head `dropout 0.2 + linear`.",
             "Rates (AdamW, batch 64): from scratch 2e-3 one-cycle; the new head 3e-3 one-cycle (as the quickstart); gradual: then `layer4` at 3e-4 and the head at 1e-3, cosine.",
             $"Test: a fixed stratified subset of the test set, {testPerClass} per class ({testPerClass * 10:N0} images), to bound the cost of evaluating the network at every size.",
         ],
