@@ -36,6 +36,9 @@ internal sealed record BenchPipeline
 
     public int Batch { get; init; } = 64;
 
+    /// <summary>The pipeline's <c>train.seed</c> (head initialisation, shuffling, sampling).</summary>
+    public int Seed { get; init; } = 42;
+
     public string Optimizer { get; init; } = "{ adamw: { lr: 3e-3, weight_decay: 0.01 } }";
 
     /// <summary>The phase list, one YAML line per phase, each indented by four spaces.</summary>
@@ -111,7 +114,7 @@ internal static class BenchPipelines
               test: { idx: { images: "{{test}}", labels: "{{testLabels}}"{{classes}} } }
             {{p.ExtraData}}
             train:
-              seed: 42
+              seed: {{p.Seed}}
               batch: {{p.Batch}}
               optimizer: {{p.Optimizer}}
               loss: { cross_entropy: { label_smoothing: 0.1 } }

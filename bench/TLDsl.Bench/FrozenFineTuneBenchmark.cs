@@ -75,6 +75,7 @@ internal static class FrozenFineTuneBenchmark
         BenchPipelines.Write(scratch, "FrozenBench", BenchPipelines.DataFolder(args), new BenchPipeline
         {
             ExtraData = $"  limit_per_class: {BenchPipelines.Option(args, "--per-class", 200)}",
+            Seed = BenchPipelines.Option(args, "--seed", 42),
             Phases = $"    - {{ name: head, epochs: {epochs}, schedule: one_cycle }}",
         });
 }

@@ -45,11 +45,12 @@ def main():
     p.add_argument("--data", default="samples/fashion-mnist")
     p.add_argument("--export", required=True, help="folder written by TLDsl.Bench export-backbone")
     p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--seed", type=int, default=42, help="head initialisation and shuffling")
     p.add_argument("--size", type=int, default=112)
     a = p.parse_args()
     threads = common.set_threads(a.threads)
     start = time.perf_counter()
-    torch.manual_seed(42)
+    torch.manual_seed(a.seed)
     backbone = load_backbone(os.path.join(a.export, "backbone.npz"))
     for param in backbone.parameters():
         param.requires_grad = False
