@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using TLDsl.Runtime.Native;
@@ -47,22 +48,9 @@ public sealed class CompileAndRunTests
         var file = PipelineFile.Parse(Pipeline, Path.GetFullPath(path));
         using var runtime = TransferModelBuilder.Build(PipelineInterpreter.ModelPlan(file, ["circle", "square", "triangle"]), "TinyParity");
 
-        // Same state-dict keys, then the runtime's weights copied across.
-        var expectedKeys = runtime.state_dict().Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
-        Assert.Equal(expectedKeys, generated.state_dict().Keys.OrderBy(k => k, StringComparer.Ordinal).ToList());
+        var expectedKeys = AssertSameModel(generated, runtime, 32);
         Assert.Contains("head.3.weight", expectedKeys);
-        generated.load_state_dict(runtime.state_dict());
-
-        generated.eval();
-        runtime.eval();
         using var input = randn(2, 3, 32, 32);
-        using (no_grad())
-        {
-            using var a = generated.call(input);
-            using var b = runtime.call(input);
-            Assert.Equal(new long[] { 2, 3 }, a.shape);
-            Assert.Equal(0f, (a - b).abs().max().item<float>());
-        }
 
         // One training step on CPU with the generated model.
         generated.train();
@@ -156,23 +144,11 @@ public sealed class CompileAndRunTests
         using var generated = (nn.Module<Tensor, Tensor>)Activator.CreateInstance(type, false, path, null)!;
         var file = PipelineFile.Parse(text, path);
         using var runtime = TransferModelBuilder.Build(PipelineInterpreter.ModelPlan(file, ["circle", "square", "triangle"]), "OnnxSmallCnn");
-        var expectedKeys = runtime.state_dict().Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
-        Assert.Equal(expectedKeys, generated.state_dict().Keys.OrderBy(k => k, StringComparer.Ordinal).ToList());
+        var expectedKeys = AssertSameModel(generated, runtime, 64);
         Assert.Contains("conv1_Conv.weight", expectedKeys);
         Assert.Contains("head.1.weight", expectedKeys);
         Assert.DoesNotContain(expectedKeys, k => k.StartsWith("fc2.", StringComparison.Ordinal));
-        generated.load_state_dict(runtime.state_dict());
-
-        generated.eval();
-        runtime.eval();
         using var input = randn(2, 3, 64, 64);
-        using (no_grad())
-        {
-            using var a = generated.call(input);
-            using var b = runtime.call(input);
-            Assert.Equal(new long[] { 2, 3 }, a.shape);
-            Assert.Equal(0f, (a - b).abs().max().item<float>());
-        }
 
         // Trains on CPU: the frozen first layer keeps its weights, the unfrozen fc1 changes.
         generated.train();
@@ -188,4 +164,26 @@ public sealed class CompileAndRunTests
         Assert.True(Same(conv1Before, generated.state_dict()["conv1_Conv.weight"]), "a frozen layer changed");
         Assert.False(Same(fc1Before, generated.state_dict()["fc1.weight"]), "fc1 did not train");
     }
+
+    /// <summary>Asserts the generated and runtime models have the same state-dict keys, copies the runtime's weights into
+    /// the generated model and asserts identical outputs (eval mode, 2 images of <paramref name="size"/> pixels, 3 labels);
+    /// returns the keys, sorted.</summary>
+    private static List<string> AssertSameModel(nn.Module<Tensor, Tensor> generated, nn.Module<Tensor, Tensor> runtime, int size)
+    {
+        var expectedKeys = runtime.state_dict().Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
+        Assert.Equal(expectedKeys, generated.state_dict().Keys.OrderBy(k => k, StringComparer.Ordinal).ToList());
+        generated.load_state_dict(runtime.state_dict());
+        generated.eval();
+        runtime.eval();
+        using var input = randn(2, 3, size, size);
+        using (no_grad())
+        {
+            using var a = generated.call(input);
+            using var b = runtime.call(input);
+            Assert.Equal(new long[] { 2, 3 }, a.shape);
+            Assert.Equal(0f, (a - b).abs().max().item<float>());
+        }
+        return expectedKeys;
+    }
+
 }
