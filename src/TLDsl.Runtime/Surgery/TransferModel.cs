@@ -113,12 +113,19 @@ public sealed class TransferModel : Module<Tensor, Tensor>
         for (int i = from; i < to; i++)
         {
             var step = _steps[i];
-            x = step.Kind switch
+            var next = step.Kind switch
             {
                 LayoutStepKind.Child => _stepModules[step.Name].call(x),
                 LayoutStepKind.GlobalAveragePool => functional.adaptive_avg_pool2d(x, [1, 1]),
                 _ => x.flatten(1),
             };
+            // A step's output is only the next step's input: let it go now rather than at the end of the caller's
+            // dispose scope (autograd keeps what backward needs), so a forward holds about two activations, not all.
+            if (!ReferenceEquals(x, input) && !ReferenceEquals(x, next))
+            {
+                x.Dispose();
+            }
+            x = next;
         }
         return x;
     }
