@@ -2,16 +2,20 @@
 # TLDsl against PyTorch on this machine (issue #9): each case runs as separate processes, alternating TLDsl and PyTorch
 # (T, P, T, P, ...), both with the same number of libtorch threads (2); both figures and their ratio are printed.
 #   1. full fine-tune step rate of resnet18 (random init, AdamW) at 112x112 and 224x224, batch 32
+#      (case "profile": the same step split into batch, forward, backward and optimizer time on each side;
+#      case "live": the peak of the memory in use, with glibc's malloc made to return every large block at once)
 #   2. the quickstart's frozen-backbone fine-tune, 10 epochs end to end (TLDsl: its pipeline with cached features;
 #      PyTorch: the idiomatic loop, full forward every batch, same weights, images and preprocessing)
+#      (case "accuracy": its test accuracy over --seeds on both sides, same images; one run cannot tell 0.5 points)
 #   3. peak RSS of each side in 1 and 2, and TLDsl's RSS at the end of each epoch of 2
 #   4. resnet18 forward GFLOP/s (224x224, batch 32) against the sgemm rate (2048x2048) of both libraries
 #   5. the generator over 50 pipelines (bench/GeneratorBench)
-# Measures time: run it on a quiet machine (uptime's load below ~2.5 on 2 cores). About 20 minutes on 2 idle cores (the
-# PyTorch side of case 2 is most of it); --quick takes 5-10 minutes.
+# Measures time: run it on a quiet machine (uptime's load below ~2.5 on 2 cores). About 45 minutes on 2 idle cores (case
+# 2's PyTorch side and the 10 seeds of "accuracy" are most of it); --quick takes about 10 minutes.
 #   bench/pytorch.sh                     # the full suite, appended to bench/results/<date>-pytorch.txt
 #   bench/pytorch.sh --quick             # smoke test (1-2 steps, 1 epoch on 50 images per class), into $TMPDIR
 #   bench/pytorch.sh --cases "step forward" --runs 3 --data /usr/share/datasets/fashion-mnist
+#   bench/pytorch.sh --cases "profile accuracy"   # where a step's time goes; case 2's accuracy over --seeds "1 2 ..."
 # Needs Debian's python3-torch and python3-torchvision (the system /usr/bin/python3; numpy comes with them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +23,8 @@ py=/usr/bin/python3
 threads=2
 runs=2
 quick=false
-cases="step frozen forward generator"
+cases="step profile live frozen accuracy forward generator"
+seeds="1 2 3 4 5 6 7 8 9 10"
 data=samples/fashion-mnist
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -27,6 +32,7 @@ while [[ $# -gt 0 ]]; do
     --runs) runs="$2"; shift ;;
     --cases) cases="$2"; shift ;;
     --data) data="$2"; shift ;;
+    --seeds) seeds="$2"; shift ;;
     --threads) threads="$2"; shift ;;
     *) echo "unknown option $1 (see the comment at the top of $0)" >&2; exit 2 ;;
   esac
@@ -35,7 +41,7 @@ done
 export PYTHONDONTWRITEBYTECODE=1
 if $quick; then
   runs=1
-  step112=(--warmup 1 --steps 1); step224=(--warmup 1 --steps 1)
+  step112=(--warmup 1 --steps 1); step224=(--warmup 1 --steps 1); seeds="1 2"
   frozen=(--epochs 1); subset=(--per-class 50)
   forward=(--gemm 512 --gemm-reps 2 --batch 4 --reps 1)
   out="${TMPDIR:-/tmp}/tldsl-pytorch-smoke.txt"
@@ -99,10 +105,35 @@ alternate() {
         alternate "$runs" step-rate --size 112 "${step112[@]}" --data "$data" -- bench/pytorch/step_rate.py --size 112 "${step112[@]}" --data "$data"
         alternate "$runs" step-rate --size 224 "${step224[@]}" --data "$data" -- bench/pytorch/step_rate.py --size 224 "${step224[@]}" --data "$data"
         ;;
+      profile)
+        echo "-- 1b. where a full fine-tune step's time goes ($runs runs each per size)"
+        alternate "$runs" step-profile --size 112 "${step112[@]}" --data "$data" -- bench/pytorch/step_profile.py --size 112 "${step112[@]}" --data "$data"
+        alternate "$runs" step-profile --size 224 "${step224[@]}" --data "$data" -- bench/pytorch/step_profile.py --size 224 "${step224[@]}" --data "$data"
+        ;;
+      live)
+        # glibc keeps freed blocks below its (self-raising) mmap threshold in the heap, so the peak RSS of case 1 is
+        # the memory in use plus what the allocator holds. A fixed 128 KiB threshold maps and unmaps every large
+        # tensor: RSS then follows the memory in use (slower steps; only the peak is read here).
+        echo "-- 1c. peak of the memory in use (MALLOC_MMAP_THRESHOLD_=131072: freed tensors go back to the system)"
+        for size in 112 224; do
+          MALLOC_MMAP_THRESHOLD_=131072 run TLDsl tldsl step-rate --size "$size" --warmup 2 --steps 3 --case "live_$size" --data "$data" --threads "$threads"
+          MALLOC_MMAP_THRESHOLD_=131072 run PyTorch "$py" bench/pytorch/step_rate.py --size "$size" --warmup 2 --steps 3 --case "live_$size" --data "$data" --threads "$threads"
+        done
+        ;;
       frozen)
         echo "-- 2. frozen-backbone fine-tune end to end (1 run each; weights, indices and a feature probe exported from TLDsl first)"
         tldsl export-backbone --out "$scratch/export" "${subset[@]}" --data "$data" | sed 's/^/  /'
         alternate 1 frozen-finetune "${frozen[@]}" "${subset[@]}" --data "$data" -- bench/pytorch/frozen_finetune.py "${frozen[@]}" --export "$scratch/export" --data "$data"
+        ;;
+      accuracy)
+        # Case 2's accuracy over seeds, on the same images (TLDsl's data seed 42): --seed only changes the head's
+        # initialisation, dropout and shuffling. PyTorch runs its loop on precomputed features (same training, faster).
+        echo "-- 2b. frozen fine-tune test accuracy over seeds ($seeds; same images on both sides)"
+        [[ -d "$scratch/export" ]] || tldsl export-backbone --out "$scratch/export" "${subset[@]}" --data "$data" | sed 's/^/  /'
+        for s in $seeds; do
+          run TLDsl tldsl frozen-finetune "${frozen[@]}" "${subset[@]}" --data "$data" --seed "$s" --case frozen_seeds --threads "$threads"
+          run PyTorch "$py" bench/pytorch/frozen_finetune.py "${frozen[@]}" --export "$scratch/export" --data "$data" --precomputed --seed "$s" --threads "$threads"
+        done
         ;;
       forward)
         echo "-- 4. forward GFLOP/s vs sgemm ($runs runs each)"
@@ -113,7 +144,7 @@ alternate() {
         build bench/GeneratorBench
         dotnet bench/GeneratorBench/bin/Release/net10.0/GeneratorBench.dll | sed 's/^/  /'
         ;;
-      *) echo "unknown case $c (step, frozen, forward, generator)" ;;
+      *) echo "unknown case $c (step, profile, live, frozen, accuracy, forward, generator)" ;;
     esac
   done
   echo "-- summary (medians; ratio > 1 means TLDsl is faster, except where labelled)"

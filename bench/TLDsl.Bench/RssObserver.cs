@@ -24,7 +24,7 @@ internal sealed class RssObserver : ITrainingObserver
         GC.Collect();
         GC.WaitForPendingFinalizers();
         Rss.Add(TLDsl.Bench.Rss.CurrentMiB);
-        Console.WriteLine($"  epoch {record.Epoch}: valid accuracy {record.ValidAccuracy:F4}, {record.Seconds:F1} s, RSS {Rss[^1]:F1} MiB");
+        Console.WriteLine($"  epoch {record.Epoch}: valid accuracy {record.ValidAccuracy:F4}, {record.Seconds:F1} s, RSS {Rss[^1]:F1} MiB, GC committed {GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0:F0} MiB, heap {GC.GetTotalMemory(false) / 1048576.0:F0} MiB");
     }
 
     public void Message(string text) { }

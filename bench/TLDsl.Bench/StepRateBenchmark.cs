@@ -8,7 +8,8 @@ namespace TLDsl.Bench;
 
 /// <summary>Case 1 of the PyTorch comparison: training steps per second of a full fine-tune (every parameter trains) of
 /// torchvision's ResNet-18 architecture, random init, through TLDsl's own trainer: Fashion-MNIST batches decoded,
-/// resized and normalised each step, AdamW, label-smoothed cross-entropy. Warm-up steps first, then timed steps.</summary>
+/// resized and normalised each step, AdamW, label-smoothed cross-entropy. Warm-up steps first, then timed steps.
+/// <c>--trace</c> prints the RSS after every step; <c>--case</c> names the RESULT line (default <c>step_SIZE</c>).</summary>
 internal static class StepRateBenchmark
 {
     /// <summary>torchvision's ImageNet statistics, written out: <c>resnet18</c> has no named weights to take them from.</summary>
@@ -21,6 +22,11 @@ internal static class StepRateBenchmark
         int warmup = Math.Max(1, BenchPipelines.Option(args, "--warmup", 3));
         int steps = BenchPipelines.Option(args, "--steps", 10);
         int threads = BenchPipelines.Option(args, "--threads", 2);
+        bool trace = Array.IndexOf(args, "--trace") >= 0;
+        if (trace)
+        {
+            Console.WriteLine($"  start: RSS {Rss.CurrentMiB:F0} MiB, peak {Rss.PeakMiB:F0} MiB");
+        }
         string scratch = Directory.CreateTempSubdirectory("tldsl-bench-steps").FullName;
         string pipeline = BenchPipelines.Write(scratch, "StepRateBench", BenchPipelines.DataFolder(args), new BenchPipeline
         {
@@ -32,7 +38,7 @@ internal static class StepRateBenchmark
             Batch = batch,
             Phases = "    - { epochs: 1 }",
         });
-        var timer = new StepTimer(warmup, steps);
+        var timer = new StepTimer(warmup, steps, trace);
         using (var session = TrainingSession.Start(pipeline, new TrainingOverrides { RunsRoot = Path.Combine(scratch, "runs"), Threads = threads }))
         {
             try
@@ -48,14 +54,14 @@ internal static class StepRateBenchmark
         double stepsPerSecond = steps / timer.Elapsed.TotalSeconds;
         Console.WriteLine($"full fine-tune of resnet18 (random init), {size}x{size}, batch {batch}, {threads} threads: " +
             $"{stepsPerSecond:F3} steps/s, {stepsPerSecond * batch:F1} images/s ({steps} timed steps after {warmup} warm-up)");
-        ResultLine.Print($"step_{size}", ("steps_per_s", stepsPerSecond), ("images_per_s", stepsPerSecond * batch),
+        ResultLine.Print(BenchPipelines.Option(args, "--case") ?? $"step_{size}", ("steps_per_s", stepsPerSecond), ("images_per_s", stepsPerSecond * batch),
             ("peak_rss_mib", Rss.PeakMiB), ("threads", threads), ("batch", batch), ("steps", steps));
         Directory.Delete(scratch, recursive: true);
         return 0;
     }
 
     /// <summary>Starts a clock after the warm-up steps and stops the training (by throwing) after the timed ones.</summary>
-    private sealed class StepTimer(int warmup, int steps) : ITrainingObserver
+    private sealed class StepTimer(int warmup, int steps, bool trace) : ITrainingObserver
     {
         private readonly Stopwatch _watch = new();
         private int _done;
@@ -69,6 +75,11 @@ internal static class StepRateBenchmark
         public void BatchCompleted(int epoch, int batch, int batchesPerEpoch, double loss, double learningRate)
         {
             _done++;
+            if (trace)
+            {
+                // Managed heap beside the process figures: what .NET holds vs what libtorch and the runtime hold.
+                Console.WriteLine($"  step {_done}: RSS {Rss.CurrentMiB:F0} MiB, peak {Rss.PeakMiB:F0} MiB, GC heap {GC.GetTotalMemory(false) / 1048576.0:F0} MiB, {_watch.Elapsed.TotalSeconds:F2} s");
+            }
             if (_done == warmup)
             {
                 _watch.Start();

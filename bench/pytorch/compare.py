@@ -10,6 +10,11 @@ from collections import defaultdict
 KEYS = {
     "steps_per_s": ("steps/s", "higher"),
     "images_per_s": ("images/s", "higher"),
+    "batch_s": ("batch (decode, resize, normalise), s", "lower"),
+    "forward_s": ("forward + loss, s", "lower"),
+    "backward_s": ("backward, s", "lower"),
+    "optimizer_s": ("optimizer step + zero_grad, s", "lower"),
+    "step_s": ("whole step, s", "lower"),
     "seconds": ("end-to-end time, s", "lower"),
     "test_accuracy": ("test accuracy", "pp"),
     "sgemm_gflops": ("sgemm GFLOP/s (own BLAS)", "higher"),
@@ -26,7 +31,12 @@ KEYS = {
 TITLES = {
     "step_112": "1. full fine-tune step rate, resnet18 random init, 112x112, batch 32, AdamW",
     "step_224": "1. full fine-tune step rate, resnet18 random init, 224x224, batch 32, AdamW",
+    "live_112": "1c. peak memory in use, 112x112 (MALLOC_MMAP_THRESHOLD_=131072: RSS follows the memory in use; steps/s not comparable)",
+    "live_224": "1c. peak memory in use, 224x224 (MALLOC_MMAP_THRESHOLD_=131072: RSS follows the memory in use; steps/s not comparable)",
     "frozen": "2./3. frozen-backbone fine-tune end to end (ImageNet ResNet-18 [2,2,2,3], 112x112; TLDsl caches features)",
+    "profile_112": "1b. where a step's time goes, 112x112 (seconds per step; TLDsl's trainer parts vs the PyTorch loop's)",
+    "profile_224": "1b. where a step's time goes, 224x224 (seconds per step; TLDsl's trainer parts vs the PyTorch loop's)",
+    "frozen_seeds": "2b. frozen fine-tune test accuracy over seeds, same images (PyTorch: its loop on precomputed features)",
     "forward": "4. resnet18 forward (inference, 224x224, batch 32) vs sgemm",
 }
 
@@ -50,6 +60,20 @@ def number(v):
 
 def fmt(v):
     return "n/a" if v is None else f"{v:.4f}" if abs(v) < 1 else f"{v:.3g}" if abs(v) < 100 else f"{v:.0f}"
+
+
+def seeds_summary(t, p):
+    """Mean and spread of the test accuracy over seeds, and the difference of the means with its standard error (the
+    seeds are not paired: the two sides draw different random numbers from the same seed)."""
+    tv = [number(r["test_accuracy"]) for r in t]
+    pv = [number(r["test_accuracy"]) for r in p]
+    if len(tv) < 2 or len(pv) < 2:
+        return
+    tm, pm = statistics.mean(tv), statistics.mean(pv)
+    ts, ps = statistics.stdev(tv), statistics.stdev(pv)
+    se = (ts ** 2 / len(tv) + ps ** 2 / len(pv)) ** 0.5
+    print(f"  test accuracy over seeds: TLDsl mean {tm:.4f} (sd {ts:.4f}, {len(tv)} seeds), PyTorch mean {pm:.4f} "
+          f"(sd {ps:.4f}, {len(pv)} seeds); difference {(tm - pm) * 100:+.2f} pp, standard error {se * 100:.2f} pp")
 
 
 def main():
@@ -85,6 +109,8 @@ def main():
             print(f"  {label:34} {fmt(tm):>12} {fmt(pm):>12}   {ratio}")
             if len(tv) > 1 or len(pv) > 1:
                 print(f"  {'':36}runs: TLDsl {' '.join(fmt(v) for v in tv)}; PyTorch {' '.join(fmt(v) for v in pv)}")
+        if case == "frozen_seeds":
+            seeds_summary(t, p)
         for side, rs in (("TLDsl", t), ("PyTorch", p)):
             for r in rs:
                 if "rss_per_epoch_mib" in r:

@@ -16,8 +16,12 @@ def main():
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--steps", type=int, default=10)
+    p.add_argument("--case", help="the RESULT line's case name (default step_<size>)")
+    p.add_argument("--trace", action="store_true", help="print RSS after each step")
     a = p.parse_args()
     threads = common.set_threads(a.threads)
+    if a.trace:
+        print(f"  start: RSS {common.rss_mib():.0f} MiB, peak {common.peak_rss_mib():.0f} MiB")
     torch.manual_seed(42)
     images, labels, _, _ = common.idx_files(a.data)
     data = common.GrayImages(common.read_idx(images), common.read_idx(labels), a.size, *common.imagenet_affine())
@@ -36,6 +40,8 @@ def main():
         optimizer.step()
         loss.item(), (logits.argmax(1) == y).sum().item()
         done += 1
+        if a.trace:
+            print(f"  step {done}: RSS {common.rss_mib():.0f} MiB, peak {common.peak_rss_mib():.0f} MiB")
         if done == warmup:
             start = time.perf_counter()
         elif done == warmup + a.steps:
@@ -45,7 +51,7 @@ def main():
     rate = a.steps / (time.perf_counter() - start)
     print(f"full fine-tune of resnet18 (random init), {a.size}x{a.size}, batch {a.batch}, {threads} threads: "
           f"{rate:.3f} steps/s, {rate * a.batch:.1f} images/s ({a.steps} timed steps after {warmup} warm-up)")
-    common.result(f"step_{a.size}", steps_per_s=rate, images_per_s=rate * a.batch, peak_rss_mib=common.peak_rss_mib(),
+    common.result(a.case or f"step_{a.size}", steps_per_s=rate, images_per_s=rate * a.batch, peak_rss_mib=common.peak_rss_mib(),
                   threads=threads, batch=a.batch, steps=a.steps)
 
 
