@@ -3,7 +3,8 @@
 # (T, P, T, P, ...), both with the same number of libtorch threads (2); both figures and their ratio are printed.
 #   1. full fine-tune step rate of resnet18 (random init, AdamW) at 112x112 and 224x224, batch 32
 #      (case "profile": the same step split into batch, forward, backward and optimizer time on each side;
-#      case "live": the peak of the memory in use, with glibc's malloc made to return every large block at once)
+#      case "live": the peak of the memory in use, with glibc's malloc made to return every large block at once;
+#      case "kernels": layer1's convolution and BatchNorm and the stem on their own, outside both trainers)
 #   2. the quickstart's frozen-backbone fine-tune, 10 epochs end to end (TLDsl: its pipeline with cached features;
 #      PyTorch: the idiomatic loop, full forward every batch, same weights, images and preprocessing)
 #      (case "accuracy": its test accuracy over --seeds on both sides, same images; one run cannot tell 0.5 points)
@@ -23,7 +24,7 @@ py=/usr/bin/python3
 threads=2
 runs=2
 quick=false
-cases="step profile live frozen accuracy forward generator"
+cases="step profile kernels live frozen accuracy forward generator"
 seeds="1 2 3 4 5 6 7 8 9 10"
 data=samples/fashion-mnist
 while [[ $# -gt 0 ]]; do
@@ -110,6 +111,10 @@ alternate() {
         alternate "$runs" step-profile --size 112 "${step112[@]}" --data "$data" -- bench/pytorch/step_profile.py --size 112 "${step112[@]}" --data "$data"
         alternate "$runs" step-profile --size 224 "${step224[@]}" --data "$data" -- bench/pytorch/step_profile.py --size 224 "${step224[@]}" --data "$data"
         ;;
+      kernels)
+        echo "-- 1d. single kernels of the step ($runs runs each)"
+        alternate "$runs" kernels -- bench/pytorch/kernels.py
+        ;;
       live)
         # glibc keeps freed blocks below its (self-raising) mmap threshold in the heap, so the peak RSS of case 1 is
         # the memory in use plus what the allocator holds. A fixed 128 KiB threshold maps and unmaps every large
@@ -144,7 +149,7 @@ alternate() {
         build bench/GeneratorBench
         dotnet bench/GeneratorBench/bin/Release/net10.0/GeneratorBench.dll | sed 's/^/  /'
         ;;
-      *) echo "unknown case $c (step, profile, live, frozen, accuracy, forward, generator)" ;;
+      *) echo "unknown case $c (step, profile, kernels, live, frozen, accuracy, forward, generator)" ;;
     esac
   done
   echo "-- summary (medians; ratio > 1 means TLDsl is faster, except where labelled)"

@@ -7,7 +7,7 @@ namespace TLDsl.Bench;
 /// prints one <c>RESULT key=value ...</c> line that the driver pairs with the PyTorch program's line.</summary>
 internal static class PyTorchCases
 {
-    private static readonly string[] Names = ["step-rate", "step-profile", "frozen-finetune", "export-backbone", "forward-rate"];
+    private static readonly string[] Names = ["step-rate", "step-profile", "kernels", "frozen-finetune", "export-backbone", "forward-rate"];
 
     public static string Usage => string.Join("|", Names) + " [--threads 2] [case options]";
 
@@ -17,6 +17,7 @@ internal static class PyTorchCases
     {
         "step-rate" => StepRateBenchmark.Run(args),
         "step-profile" => StepProfileBenchmark.Run(args),
+        "kernels" => KernelBenchmark.Run(args),
         "frozen-finetune" => FrozenFineTuneBenchmark.Run(args),
         "export-backbone" => FrozenFineTuneBenchmark.Export(args),
         "forward-rate" => ForwardRateBenchmark.Run(args),
