@@ -26,16 +26,7 @@ internal static class StepProfileBenchmark
         int steps = BenchPipelines.Option(args, "--steps", 5);
         int threads = ResultLine.Threads(args);
         string scratch = Directory.CreateTempSubdirectory("tldsl-bench-profile").FullName;
-        string pipeline = BenchPipelines.Write(scratch, "StepProfileBench", BenchPipelines.DataFolder(args), new BenchPipeline
-        {
-            BaseModel = "{ model: resnet18, drop: [classifier] }",
-            Normalize = StepRateBenchmark.ImageNetNormalize,
-            Head = "[linear: labels]",
-            Freeze = "[]",
-            Size = size,
-            Batch = batch,
-            Phases = "    - { epochs: 1 }",
-        });
+        string pipeline = StepRateBenchmark.WritePipeline(scratch, "StepProfileBench", args, size, batch);
         double[] seconds = new double[Parts.Length];
         using (var session = TrainingSession.Start(pipeline, new TrainingOverrides { RunsRoot = Path.Combine(scratch, "runs"), Threads = threads }))
         {

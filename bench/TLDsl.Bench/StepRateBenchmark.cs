@@ -28,16 +28,7 @@ internal static class StepRateBenchmark
             Console.WriteLine($"  start: RSS {Rss.CurrentMiB:F0} MiB, peak {Rss.PeakMiB:F0} MiB");
         }
         string scratch = Directory.CreateTempSubdirectory("tldsl-bench-steps").FullName;
-        string pipeline = BenchPipelines.Write(scratch, "StepRateBench", BenchPipelines.DataFolder(args), new BenchPipeline
-        {
-            BaseModel = "{ model: resnet18, drop: [classifier] }",
-            Normalize = ImageNetNormalize,
-            Head = "[linear: labels]",
-            Freeze = "[]",
-            Size = size,
-            Batch = batch,
-            Phases = "    - { epochs: 1 }",
-        });
+        string pipeline = WritePipeline(scratch, "StepRateBench", args, size, batch);
         var timer = new StepTimer(warmup, steps, trace);
         using (var session = TrainingSession.Start(pipeline, new TrainingOverrides { RunsRoot = Path.Combine(scratch, "runs"), Threads = threads }))
         {
@@ -59,6 +50,20 @@ internal static class StepRateBenchmark
         Directory.Delete(scratch, recursive: true);
         return 0;
     }
+
+    /// <summary>The case-1 pipeline: torchvision's resnet18 (random init, classifier dropped) with a new linear head,
+    /// nothing frozen, one epoch over the IDX folder of <c>--data</c>.</summary>
+    internal static string WritePipeline(string scratch, string name, string[] args, int size, int batch) =>
+        BenchPipelines.Write(scratch, name, BenchPipelines.DataFolder(args), new BenchPipeline
+        {
+            BaseModel = "{ model: resnet18, drop: [classifier] }",
+            Normalize = ImageNetNormalize,
+            Head = "[linear: labels]",
+            Freeze = "[]",
+            Size = size,
+            Batch = batch,
+            Phases = "    - { epochs: 1 }",
+        });
 
     /// <summary>Starts a clock after the warm-up steps and stops the training (by throwing) after the timed ones.</summary>
     private sealed class StepTimer(int warmup, int steps, bool trace) : ITrainingObserver
