@@ -105,15 +105,7 @@ public static class TransferModelBuilder
         }
         finally
         {
-            foreach (var t in state.Values)
-            {
-                t.Dispose();
-            }
-            // Reading the weights went through managed buffers several times their size (the file's bytes, for ONNX
-            // the parsed protobuf and a copy per tensor). They are garbage now, but the GC would keep their pages
-            // committed for the whole run (133 MiB for the ImageNet ResNet-18, more than the weights themselves):
-            // an aggressive collection hands them back to the system once, here.
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            ReadBuffers.Release(state);
         }
     }
 

@@ -66,7 +66,14 @@ public static class Checkpoints
     {
         ArgumentNullException.ThrowIfNull(model);
         var state = Weights.StateDictFile.Read(Path.Combine(checkpoint, "model.dat"));
-        Weights.StateDictLoader.Load(model, state, Path.Combine(checkpoint, "model.dat"), allowMissing: _ => false);
+        try
+        {
+            Weights.StateDictLoader.Load(model, state, Path.Combine(checkpoint, "model.dat"), allowMissing: _ => false);
+        }
+        finally
+        {
+            Weights.ReadBuffers.Release(state);
+        }
     }
 
     /// <summary>Restores optimizer and random state for a resume.</summary>
