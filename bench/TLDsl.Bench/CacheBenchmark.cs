@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using TLDsl.Runtime.Pipelines;
-using TLDsl.Runtime.Weights;
+using TLDsl.Runtime.Training;
 
 namespace TLDsl.Bench;
 
@@ -16,8 +16,8 @@ internal static class CacheBenchmark
         string pipeline = BenchPipelines.Write(scratch, "CacheBench", BenchPipelines.DataFolder(args), $"    - {{ epochs: {epochs} }}");
         var (cachedSeconds, cached) = Train(pipeline, scratch, cache: true);
         var (plainSeconds, plain) = Train(pipeline, scratch, cache: false);
-        var a = StateDictFile.Read(Path.Combine(cached.Training.LastCheckpoint!, "model.dat"));
-        var b = StateDictFile.Read(Path.Combine(plain.Training.LastCheckpoint!, "model.dat"));
+        var a = Checkpoints.ReadWeights(cached.Training.LastCheckpoint!);
+        var b = Checkpoints.ReadWeights(plain.Training.LastCheckpoint!);
         double diff = a.Keys.Max(k => (a[k].to_type(TorchSharp.torch.ScalarType.Float64) - b[k].to_type(TorchSharp.torch.ScalarType.Float64)).abs().max().item<double>());
         Console.WriteLine($"frozen-backbone fine-tune, {epochs} epochs, {cached.Training.Epochs.Count} run, {Environment.ProcessorCount} cores");
         Console.WriteLine($"  cached features:   {cachedSeconds,8:F1} s   test accuracy {cached.Test?.Accuracy:F4}");

@@ -64,6 +64,10 @@ public sealed class KillAndResumeTests : IDisposable
         byte[] expected = File.ReadAllBytes(Path.Combine(LastCheckpoint(wholeRun), "model.dat"));
         byte[] actual = File.ReadAllBytes(Path.Combine(LastCheckpoint(killedRun), "model.dat"));
         Assert.True(expected.AsSpan().SequenceEqual(actual), "the resumed run's final weights differ from the uninterrupted run's");
+        // The weights no phase trains are written once per run, by whichever process got there first.
+        byte[] frozenWhole = File.ReadAllBytes(Path.Combine(wholeRun, "checkpoints", "frozen.dat"));
+        byte[] frozenKilled = File.ReadAllBytes(Path.Combine(killedRun, "checkpoints", "frozen.dat"));
+        Assert.True(frozenWhole.AsSpan().SequenceEqual(frozenKilled), "frozen.dat differs between the runs");
         Assert.Equal(File.ReadAllLines(Path.Combine(wholeRun, "metrics.csv")).Select(Losses), File.ReadAllLines(Path.Combine(killedRun, "metrics.csv")).Select(Losses));
     }
 

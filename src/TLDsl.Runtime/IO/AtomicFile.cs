@@ -21,14 +21,18 @@ internal static class AtomicFile
     public static void WriteAllText(string path, string content) =>
         Write(path, new System.Text.UTF8Encoding(false).GetBytes(content));
 
-    /// <summary>Same as <see cref="Write"/>.</summary>
+    /// <summary>Same as <see cref="Write(string, byte[])"/>.</summary>
     public static void WriteAllBytes(string path, byte[] content) => Write(path, content);
 
     /// <summary>
     /// Writes a uniquely named temporary file beside <paramref name="path"/> (creating the folder), flushes it to disk
     /// and renames it over the target. rename(2) is atomic, so a racing process sees either no file or a whole one.
     /// </summary>
-    public static void Write(string path, byte[] content)
+    public static void Write(string path, byte[] content) => Write(path, stream => stream.Write(content));
+
+    /// <summary>As <see cref="Write(string, byte[])"/>, with the content streamed by <paramref name="write"/> (large files
+    /// need no copy in memory).</summary>
+    public static void Write(string path, Action<Stream> write)
     {
         string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(folder);
@@ -37,7 +41,7 @@ internal static class AtomicFile
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                stream.Write(content);
+                write(stream);
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, path, overwrite: true);

@@ -14,12 +14,15 @@ namespace TLDsl.Runtime.Training;
 /// <summary>
 /// Checkpoint folders (model, optimizer, random state, training state), written to a temporary folder and renamed into
 /// place, so a crash never leaves a half-written checkpoint where a resume would find it. <c>last</c> and <c>best</c>
-/// are pointer files replaced atomically.
+/// are pointer files replaced atomically. A checkpoint's <c>model.dat</c> holds what training changes (the parameters
+/// some phase trains, and every buffer); the parameters no phase trains are written once per run, to
+/// <c>checkpoints/frozen.dat</c>. A frozen ResNet-18 costs 61 MB once instead of 61 MB per checkpoint.
 /// </summary>
 public static class Checkpoints
 {
     private const string LastPointer = "last";
     private const string BestPointer = "best";
+    private const string FrozenFile = "frozen.dat";
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>Writes a checkpoint named after the step and makes it the latest.</summary>
@@ -29,9 +32,11 @@ public static class Checkpoints
         string name = string.Create(CultureInfo.InvariantCulture, $"epoch-{state.Epoch:D4}-step-{state.Step:D8}");
         string final = Path.Combine(run.Checkpoints, name);
         string temp = Path.Combine(run.Checkpoints, $".tmp-{name}-{Guid.NewGuid():N}");
+        var frozen = FrozenParameters(model, optimizer);
+        SaveFrozen(run, model, frozen);
         Directory.CreateDirectory(temp);
-        model.save(Path.Combine(temp, "model.dat"));
-        optimizer.Optimizer.save_state_dict(Path.Combine(temp, "optimizer.dat"));
+        model.save(Path.Combine(temp, "model.dat"), skip: frozen);
+        OptimizerStateFile.Write(Path.Combine(temp, "optimizer.dat"), optimizer);
         using (var rng = get_rng_state())
         {
             rng.save(Path.Combine(temp, "rng.dat"));
@@ -57,15 +62,29 @@ public static class Checkpoints
     public static string? Best(RunFolder run) => Pointer(run, BestPointer) ?? Latest(run);
 
     /// <summary>Reads the training state of a checkpoint folder.</summary>
-    public static TrainingState ReadState(string checkpoint) =>
-        JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(Path.Combine(checkpoint, "state.json")))
-        ?? throw new InvalidDataException($"{checkpoint}: empty training state.");
+    /// <exception cref="CheckpointException">state.json is empty or not valid JSON.</exception>
+    public static TrainingState ReadState(string checkpoint)
+    {
+        string path = Path.Combine(checkpoint, "state.json");
+        try
+        {
+            return JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(path))
+                ?? throw new CheckpointException($"{path}: empty training state.");
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointException($"{path}: not a training state ({e.Message}); the checkpoint is damaged.", e);
+        }
+    }
 
-    /// <summary>Loads a checkpoint's weights into <paramref name="model"/> (strictly: every key, every shape).</summary>
+    /// <summary>Loads a checkpoint's weights, with the run's frozen ones, into <paramref name="model"/> (strictly:
+    /// every key, every shape).</summary>
+    /// <exception cref="CheckpointException">The checkpoint needs the run's frozen.dat, which is missing.</exception>
+    /// <exception cref="Weights.WeightsLoadException">A file is unreadable, or a key or shape does not fit.</exception>
     public static void LoadModel(string checkpoint, TransferModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var state = Weights.StateDictFile.Read(Path.Combine(checkpoint, "model.dat"));
+        var state = ReadWeights(checkpoint, model.state_dict().Keys);
         try
         {
             Weights.StateDictLoader.Load(model, state, Path.Combine(checkpoint, "model.dat"), allowMissing: _ => false);
@@ -76,10 +95,63 @@ public static class Checkpoints
         }
     }
 
+    /// <summary>Every weight of a checkpoint: its model.dat and, when it holds only what trains, the run's frozen.dat.
+    /// The caller owns the tensors.</summary>
+    /// <exception cref="CheckpointException">The checkpoint needs the run's frozen.dat, which is missing.</exception>
+    public static Dictionary<string, Tensor> ReadWeights(string checkpoint) => ReadWeights(checkpoint, expected: null);
+
+    private static Dictionary<string, Tensor> ReadWeights(string checkpoint, IEnumerable<string>? expected)
+    {
+        var state = Weights.StateDictFile.Read(Path.Combine(checkpoint, "model.dat"));
+        string frozen = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpoint))!, FrozenFile);
+        if (!File.Exists(frozen))
+        {
+            if (expected?.Count(k => !state.ContainsKey(k)) is > 0 and var missing)
+            {
+                Weights.ReadBuffers.Release(state);
+                throw new CheckpointException($"{checkpoint}: holds the trained weights only ({state.Count} entries, {missing} missing); the frozen ones are in the run's checkpoints/{FrozenFile}, which is not at {frozen}. Keep a checkpoint inside its run folder.");
+            }
+            return state;
+        }
+        foreach (var (key, tensor) in Weights.StateDictFile.Read(frozen))
+        {
+            if (!state.TryAdd(key, tensor))
+            {
+                tensor.Dispose(); // the checkpoint's own copy wins
+            }
+        }
+        return state;
+    }
+
+    /// <summary>Parameters no phase of the run trains (the optimizer holds every one that some phase does).</summary>
+    private static List<string> FrozenParameters(TransferModel model, RunOptimizer optimizer)
+    {
+        var trained = new HashSet<string>(optimizer.Names, StringComparer.Ordinal);
+        return model.named_parameters().Select(p => p.name).Where(n => !trained.Contains(n)).ToList();
+    }
+
+    /// <summary>Writes the never-trained parameters once per run (they cannot change while it lasts).</summary>
+    private static void SaveFrozen(RunFolder run, TransferModel model, List<string> frozen)
+    {
+        string path = Path.Combine(run.Checkpoints, FrozenFile);
+        if (frozen.Count == 0 || File.Exists(path))
+        {
+            return;
+        }
+        var keep = new HashSet<string>(frozen, StringComparer.Ordinal);
+        var entries = model.state_dict().Where(e => keep.Contains(e.Key)).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+        AtomicFile.Write(path, stream =>
+        {
+            using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+            TorchSharp.torch.nn.Module.save_state_dict(writer, entries);
+        });
+    }
+
     /// <summary>Restores optimizer and random state for a resume.</summary>
+    /// <exception cref="CheckpointException">The optimizer state does not fit the pipeline.</exception>
     internal static void LoadTrainingState(string checkpoint, RunOptimizer optimizer)
     {
-        optimizer.Optimizer.load_state_dict(Path.Combine(checkpoint, "optimizer.dat"));
+        OptimizerStateFile.Read(Path.Combine(checkpoint, "optimizer.dat"), optimizer);
         using var rng = Tensor.load(Path.Combine(checkpoint, "rng.dat"));
         set_rng_state(rng);
     }

@@ -90,7 +90,7 @@ public static class LearningRateFinder
             }
         }
 
-        using var optimizer = new RunOptimizer(model.named_parameters(), plan.Optimizer);
+        using var optimizer = new RunOptimizer(model.named_parameters().Where(p => p.parameter.requires_grad), plan.Optimizer);
         var ones = Enumerable.Repeat(1.0, optimizer.Names.Count).ToArray();
         double growth = Math.Pow(options.EndRate / options.StartRate, 1.0 / (options.Steps - 1));
         var rates = new List<double>();

@@ -9,7 +9,7 @@ namespace TLDsl.Runtime.Training;
 
 /// <summary>Builds one optimizer for the whole run with one parameter group per parameter, so every phase can give
 /// every parameter its own rate (discriminative learning rates) while the optimizer state carries over between phases.
-/// Frozen parameters have no gradient and are skipped by the optimizer's step.</summary>
+/// It holds the parameters some phase trains; while one is frozen it has no gradient and the step skips it.</summary>
 internal sealed class RunOptimizer : IDisposable
 {
     private readonly List<(string Name, optim.ILearningRateController Group)> _groups = [];
@@ -17,6 +17,10 @@ internal sealed class RunOptimizer : IDisposable
     public RunOptimizer(IEnumerable<(string Name, Parameter Parameter)> parameters, OptimizerPlan plan)
     {
         var list = parameters.ToList();
+        if (list.Count == 0)
+        {
+            throw new ArgumentException("no parameter trains; the pipeline's validation (TLD0024) should have said so.", nameof(parameters));
+        }
         Names = list.Select(p => p.Name).ToList();
         Optimizer = plan.Kind switch
         {

@@ -57,7 +57,9 @@ public sealed class Trainer
         {
             torch.set_num_threads(_plan.Threads);
         }
-        using var optimizer = new RunOptimizer(_model.named_parameters(), _plan.Optimizer);
+        // Parameters no phase trains get no optimizer state (and take no room in checkpoints).
+        var trained = _model.TrainableAcross(_plan.Phases.Select(p => (p.Unfreeze, p.Freeze)));
+        using var optimizer = new RunOptimizer(_model.named_parameters().Where(p => trained.Contains(p.name)), _plan.Optimizer);
         var state = new TrainingState();
         if (resumeFrom is not null)
         {

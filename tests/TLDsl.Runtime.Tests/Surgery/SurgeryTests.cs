@@ -133,6 +133,34 @@ public sealed class SurgeryTests
     }
 
     [Fact]
+    public void Trainable_across_phases_collects_every_parameter_some_phase_trains_and_changes_nothing()
+    {
+        var backbone = new FreezeRule("backbone", n => !n.StartsWith("head", StringComparison.Ordinal));
+        using var model = Build("resnet18", freeze: [backbone]);
+        var before = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.requires_grad);
+        IReadOnlyList<Func<string, bool>> none = [];
+        IReadOnlyList<FreezeRule> keep = [];
+        var trained = model.TrainableAcross([
+            (none, keep),
+            ([n => n == "layer4"], keep),
+            (none, [new FreezeRule("layer4 again", n => n == "layer4", BatchNormPolicy.TrainAffine)]),
+        ]);
+
+        var expected = model.named_parameters().Select(p => p.name)
+            .Where(n => n.StartsWith("head.", StringComparison.Ordinal) || n.StartsWith("layer4.", StringComparison.Ordinal));
+        Assert.Equal(expected.Order(), trained.Order());
+        Assert.Equal(before, model.named_parameters().ToDictionary(p => p.name, p => p.parameter.requires_grad));
+        Assert.True(model.IsHeldInEval("layer4.0.bn1"));
+
+        // Under train_affine a frozen BatchNorm's scale and shift train from the start; its convolutions never do.
+        using var affine = Build("resnet18", freeze: [backbone with { BatchNorm = BatchNormPolicy.TrainAffine }]);
+        var affineTrained = affine.TrainableAcross([(none, keep)]);
+        Assert.Contains("layer2.0.bn1.weight", affineTrained);
+        Assert.Contains("bn1.bias", affineTrained);
+        Assert.DoesNotContain("layer2.0.conv1.weight", affineTrained);
+    }
+
+    [Fact]
     public void A_frozen_backbone_runs_without_an_autograd_graph()
     {
         using var frozen = Build("resnet18", freeze: [new FreezeRule("backbone", n => !n.StartsWith("head", StringComparison.Ordinal))]);

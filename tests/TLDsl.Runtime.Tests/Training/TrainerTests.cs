@@ -26,7 +26,7 @@ public sealed class TrainerTests : IDisposable
     }
 
     private static System.Collections.Generic.Dictionary<string, Tensor> Weights(SessionResult result) =>
-        TLDsl.Runtime.Weights.StateDictFile.Read(Path.Combine(result.Training.LastCheckpoint!, "model.dat"));
+        Checkpoints.ReadWeights(result.Training.LastCheckpoint!);
 
     [Fact]
     public void Cached_and_uncached_training_of_a_frozen_backbone_reach_the_same_weights()
