@@ -139,7 +139,7 @@ public sealed class AttributeTrainerTests : IDisposable
             At("Train", A(16, "Batch"), A(9, "Seed"), A("sgd", "Optimizer"), A(1e-3, "Lr"), A(0.9, "Momentum"), A(0.1, "LabelSmoothing")),
             At("Phase", A(1), A(2), A("head", "Name"), A("one_cycle", "Schedule")),
             At("Phase", A(2), A(1), A(new[] { "layer4" }, "Unfreeze"), A(1e-4, "Lr")),
-            At("DataFolder", A("data/my images"), A(0.2, "Split"), A(7, "SplitSeed"), A(5, "LimitPerClass")),
+            At("DataFolder", A("data/my images"), A(0.2, "Split"), A(7, "SplitSeed"), A(5, "LimitPerClass"), A(3, "LimitSeed")),
         }), EquatableArray.From(Array.Empty<string>()), "src/OddNames.cs");
 
         var fromAttributes = AttributePipelineReader.Read(input);
@@ -149,6 +149,7 @@ public sealed class AttributeTrainerTests : IDisposable
         Assert.False(fromYaml.HasErrors, yaml + "\n" + string.Join("\n", fromYaml.Diagnostics.Select(d => d.Message)));
         Assert.Equal(fromAttributes.Spec, fromYaml.Spec);
         Assert.Equal("OddNames", fromYaml.Spec!.Name);
+        Assert.Equal((5, 3), (fromYaml.Spec.Data!.LimitPerClass, fromYaml.Spec.Data.LimitSeed));
         Assert.Equal(yaml, AttributePipelineYaml.Write(input));
         Assert.DoesNotContain("\r", yaml, StringComparison.Ordinal);
     }

@@ -99,7 +99,7 @@ public static class PipelineInterpreter
         int[] trainIndices = DataSplits.All(train);
         if (data.LimitPerClass is int limit)
         {
-            trainIndices = DataSplits.LimitPerClass(train, trainIndices, limit, seed);
+            trainIndices = DataSplits.LimitPerClass(train, trainIndices, limit, data.LimitSeed ?? seed);
         }
         IImageSource valid = train;
         int[] validIndices = [];

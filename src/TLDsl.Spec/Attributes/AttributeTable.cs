@@ -31,9 +31,9 @@ internal static class AttributeTable
         ["Freeze"] = new[] { "BatchNorm", "Regex", "FirstStages", "Backbone", "All" },
         ["Train"] = new[] { "Epochs", "Batch", "Seed", "Accumulate", "Optimizer", "Lr", "WeightDecay", "Momentum", "LabelSmoothing", "ClipGradNorm" },
         ["Phase"] = new[] { "Name", "Unfreeze", "Freeze", "Lr", "Schedule" },
-        ["DataFolder"] = new[] { "Split", "SplitSeed", "LimitPerClass" },
-        ["DataIdx"] = new[] { "Split", "SplitSeed", "LimitPerClass", "Classes" },
-        ["DataCsv"] = new[] { "Root", "Split", "SplitSeed", "LimitPerClass" },
+        ["DataFolder"] = new[] { "Split", "SplitSeed", "LimitPerClass", "LimitSeed" },
+        ["DataIdx"] = new[] { "Split", "SplitSeed", "LimitPerClass", "LimitSeed", "Classes" },
+        ["DataCsv"] = new[] { "Root", "Split", "SplitSeed", "LimitPerClass", "LimitSeed" },
     };
 
     /// <summary>Head layer attributes: their first constructor argument is the order.</summary>

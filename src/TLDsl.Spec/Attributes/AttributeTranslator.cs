@@ -239,6 +239,7 @@ internal sealed class AttributeTranslator
         }
 
         SetValue(data, "limit_per_class", NamedArg(a, "LimitPerClass"), a);
+        SetValue(data, "limit_seed", NamedArg(a, "LimitSeed"), a);
     }
 
     private YNode HeadLayer(AttributeOccurrence a, string kind)

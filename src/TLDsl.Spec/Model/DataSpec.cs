@@ -7,13 +7,16 @@ namespace TLDsl.Spec.Model;
 /// <param name="Test">Test samples, or null.</param>
 /// <param name="Augment">Training-time augmentations, in order.</param>
 /// <param name="LimitPerClass">Use at most this many training samples per class (quick experiments), or null.</param>
+/// <param name="LimitSeed">Seed of the <paramref name="LimitPerClass"/> draw, or null for <c>train.seed</c>; set it to
+/// vary <c>train.seed</c> over the same images.</param>
 public sealed record DataSpec(
     DataSourceSpec Train,
     DataSourceSpec? Valid,
     ValidSplitSpec? ValidSplit,
     DataSourceSpec? Test,
     EquatableArray<AugmentSpec> Augment,
-    int? LimitPerClass);
+    int? LimitPerClass,
+    int? LimitSeed = null);
 
 /// <summary>One data source.</summary>
 /// <param name="Kind">Folder, IDX or CSV.</param>

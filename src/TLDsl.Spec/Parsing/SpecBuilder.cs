@@ -177,7 +177,8 @@ internal static class SpecBuilder
             split,
             BuildSource(Map(node, "test")),
             EquatableArray.From(Items(Get(node, "augment")).Select(BuildAugment)),
-            Int(node, "limit_per_class"));
+            Int(node, "limit_per_class"),
+            Int(node, "limit_seed"));
     }
 
     private static DataSourceSpec? BuildSource(YMapping? node)

@@ -317,6 +317,11 @@ internal sealed class SpecValidator
             _ctx.Report(DiagnosticDescriptors.RequiresOtherKey, "data.valid.seed", "data.valid.seed", "with data.valid.split");
         }
 
+        if (data is { LimitSeed: not null, LimitPerClass: null } && _ctx.Locator.Has("data.limit_seed"))
+        {
+            _ctx.Report(DiagnosticDescriptors.RequiresOtherKey, "data.limit_seed", "data.limit_seed", "with data.limit_per_class");
+        }
+
         if (data is not null)
         {
             CheckClasses(data.Train, "data.train", labels);

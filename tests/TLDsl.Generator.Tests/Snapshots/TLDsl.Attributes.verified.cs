@@ -216,6 +216,7 @@ namespace TLDsl
         public double Split { get; set; }
         public int SplitSeed { get; set; }
         public int LimitPerClass { get; set; }
+        public int LimitSeed { get; set; }
     }
 
     /// <summary>TLDsl pipeline attribute <c>[DataIdx]</c> (see docs/pipeline-reference.md#attributes).</summary>
@@ -227,6 +228,7 @@ namespace TLDsl
         public double Split { get; set; }
         public int SplitSeed { get; set; }
         public int LimitPerClass { get; set; }
+        public int LimitSeed { get; set; }
         public int[]? Classes { get; set; }
     }
 
@@ -240,5 +242,6 @@ namespace TLDsl
         public double Split { get; set; }
         public int SplitSeed { get; set; }
         public int LimitPerClass { get; set; }
+        public int LimitSeed { get; set; }
     }
 }

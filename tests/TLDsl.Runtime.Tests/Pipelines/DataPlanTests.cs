@@ -1,0 +1,39 @@
+using TLDsl.Runtime.Pipelines;
+using TLDsl.Runtime.Tests.Data;
+
+namespace TLDsl.Runtime.Tests.Pipelines;
+
+public sealed class DataPlanTests : System.IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private int[] TrainIndices(int seed, string limitSeed)
+    {
+        static string Sample(string file) => RepoPaths.Get("samples", "fashion-mnist", file).Replace('\\', '/');
+        string yaml = $$"""
+            version: 1
+            base: { model: small_cnn, weights: none, drop: classifier }
+            labels: [t-shirt, trouser, pullover, dress, coat, sandal, shirt, sneaker, bag, ankle_boot]
+            head: [linear: labels]
+            data:
+              train: { idx: { images: "{{Sample("train-images-idx3-ubyte.gz")}}", labels: "{{Sample("train-labels-idx1-ubyte.gz")}}" } }
+              limit_per_class: 5
+            {{limitSeed}}
+            train: { seed: {{seed}}, phases: [{ epochs: 1 }] }
+            """;
+        var file = PipelineFile.Parse(yaml, _dir.File("limit.tl.yaml"));
+        return PipelineInterpreter.DataPlan(file, PipelineInterpreter.Labels(file)).TrainIndices;
+    }
+
+    [Fact]
+    public void Limit_seed_keeps_the_images_while_train_seed_varies()
+    {
+        // Without limit_seed, train.seed also draws the limit_per_class subset: a seed study would change the images.
+        Assert.NotEqual(TrainIndices(1, ""), TrainIndices(2, ""));
+        Assert.Equal(TrainIndices(1, "  limit_seed: 9"), TrainIndices(2, "  limit_seed: 9"));
+        Assert.Equal(TrainIndices(9, ""), TrainIndices(1, "  limit_seed: 9"));
+        Assert.Equal(50, TrainIndices(1, "  limit_seed: 9").Length);
+    }
+}
