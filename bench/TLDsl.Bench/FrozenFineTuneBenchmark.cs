@@ -11,8 +11,9 @@ namespace TLDsl.Bench;
 /// 112x112, 200 images per class of which 10% validate, dropout + linear head, AdamW, one-cycle, batch 64) for a fixed
 /// number of epochs, end to end: model and weights, data, cached frozen features, training, validation every epoch,
 /// test accuracy of the best epoch. Also the RSS at the end of every epoch (case 3). <c>--data-seed</c> (the pipeline's
-/// <c>train.seed</c>, default 42) draws the images; <c>--seed</c> (default: the same) seeds the head's initialisation,
-/// dropout and shuffling only, so that runs over several seeds train on the same images as the PyTorch side.</summary>
+/// <c>data.limit_seed</c>, default 42) draws the images; <c>--seed</c> (<c>train.seed</c>, default: the same) seeds the
+/// head's initialisation, dropout and shuffling only, so that runs over several seeds train on the same images as the
+/// PyTorch side.</summary>
 internal static class FrozenFineTuneBenchmark
 {
     public static int Run(string[] args)
@@ -21,7 +22,6 @@ internal static class FrozenFineTuneBenchmark
         int epochs = BenchPipelines.Option(args, "--epochs", 10);
         string scratch = Directory.CreateTempSubdirectory("tldsl-bench-frozen").FullName;
         string pipeline = Write(scratch, args, epochs);
-        int? seed = BenchPipelines.Option(args, "--seed") is string text ? int.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : null;
         var observer = new RssObserver();
         var watch = Stopwatch.StartNew();
         SessionResult result;
@@ -29,7 +29,6 @@ internal static class FrozenFineTuneBenchmark
         {
             RunsRoot = Path.Combine(scratch, "runs"),
             Threads = threads,
-            Customize = plan => seed is int run ? plan with { Seed = run } : plan,
         };
         using (var session = TrainingSession.Start(pipeline, overrides))
         {
@@ -41,7 +40,7 @@ internal static class FrozenFineTuneBenchmark
             $"peak RSS {Rss.PeakMiB:F1} MiB" + (observer.GrowthPercent is double g ? $", RSS growth epoch 2 -> {epochs}: {g:+0.00;-0.00}%" : ""));
         ResultLine.Print(BenchPipelines.Option(args, "--case") ?? "frozen", ("seconds", seconds), ("test_accuracy", accuracy), ("peak_rss_mib", Rss.PeakMiB),
             ("rss_growth_pct", observer.GrowthPercent ?? double.NaN), ("epochs", epochs), ("threads", threads),
-            ("seed", seed ?? DataSeed(args)), ("data_seed", DataSeed(args)),
+            ("seed", Seed(args)), ("data_seed", DataSeed(args)),
             ("rss_per_epoch_mib", string.Join(",", observer.Rss.Select(r => r.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))));
         Directory.Delete(scratch, recursive: true);
         return 0;
@@ -84,10 +83,12 @@ internal static class FrozenFineTuneBenchmark
     private static string Write(string scratch, string[] args, int epochs) =>
         BenchPipelines.Write(scratch, "FrozenBench", BenchPipelines.DataFolder(args), new BenchPipeline
         {
-            ExtraData = $"  limit_per_class: {BenchPipelines.Option(args, "--per-class", 200)}",
-            Seed = DataSeed(args),
+            ExtraData = $"  limit_per_class: {BenchPipelines.Option(args, "--per-class", 200)}\n  limit_seed: {DataSeed(args)}",
+            Seed = Seed(args),
             Phases = $"    - {{ name: head, epochs: {epochs}, schedule: one_cycle }}",
         });
 
     private static int DataSeed(string[] args) => BenchPipelines.Option(args, "--data-seed", 42);
+
+    private static int Seed(string[] args) => BenchPipelines.Option(args, "--seed", DataSeed(args));
 }
