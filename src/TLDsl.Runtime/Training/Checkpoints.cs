@@ -31,6 +31,15 @@ public static class Checkpoints
         Directory.CreateDirectory(run.Checkpoints);
         string name = string.Create(CultureInfo.InvariantCulture, $"epoch-{state.Epoch:D4}-step-{state.Step:D8}");
         string final = Path.Combine(run.Checkpoints, name);
+        if (Directory.Exists(final))
+        {
+            // The same step: no optimizer step since, so weights, optimizer and random state are what the folder holds
+            // (the end of a run re-saves its last epoch's checkpoint as finished). Only the training state is replaced,
+            // atomically; deleting and rewriting the folder could leave a half checkpoint behind a crash.
+            AtomicFile.WriteAllText(Path.Combine(final, "state.json"), JsonSerializer.Serialize(state, Json));
+            AtomicFile.Write(Path.Combine(run.Checkpoints, LastPointer), System.Text.Encoding.UTF8.GetBytes(name));
+            return name;
+        }
         string temp = Path.Combine(run.Checkpoints, $".tmp-{name}-{Guid.NewGuid():N}");
         var frozen = FrozenParameters(model, optimizer);
         SaveFrozen(run, model, frozen);
@@ -42,10 +51,6 @@ public static class Checkpoints
             rng.save(Path.Combine(temp, "rng.dat"));
         }
         File.WriteAllText(Path.Combine(temp, "state.json"), JsonSerializer.Serialize(state, Json));
-        if (Directory.Exists(final))
-        {
-            Directory.Delete(final, recursive: true);
-        }
         Directory.Move(temp, final);
         AtomicFile.Write(Path.Combine(run.Checkpoints, LastPointer), System.Text.Encoding.UTF8.GetBytes(name));
         return name;
@@ -173,7 +178,11 @@ public static class Checkpoints
         {
             if (!protect.Contains(dir))
             {
-                Directory.Delete(dir, recursive: true);
+                // Renamed out of sight first (atomic): a kill during the delete leaves a .tmp folder, which the next
+                // prune removes, never a checkpoint with files missing.
+                string doomed = Path.Combine(run.Checkpoints, $".tmp-pruned-{Path.GetFileName(dir)}-{Guid.NewGuid():N}");
+                Directory.Move(dir, doomed);
+                Directory.Delete(doomed, recursive: true);
             }
         }
     }

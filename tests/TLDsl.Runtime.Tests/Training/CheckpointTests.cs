@@ -46,6 +46,25 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void The_end_of_a_run_marks_its_last_checkpoint_finished_in_place_and_pruning_leaves_only_whole_checkpoints()
+    {
+        string pipeline = _pipelines.Write("Finish", "- { epochs: 3 }", extra: "checkpoint: { keep: last }");
+        using var session = TrainingSession.Start(pipeline, new TrainingOverrides { RunsRoot = _pipelines.Runs });
+        var result = session.Train();
+
+        string last = Checkpoints.Latest(session.Run)!;
+        Assert.Equal(result.Training.LastCheckpoint, last);
+        var state = Checkpoints.ReadState(last);
+        Assert.True(state.Finished);
+        Assert.Equal("all phases completed", state.StopReason);
+        Assert.Equal(3, state.Epoch);
+        // keep: last leaves the latest and the best; every folder that is left is whole, and no temporary one remains.
+        var folders = Directory.GetDirectories(session.Run.Checkpoints);
+        Assert.DoesNotContain(folders, d => Path.GetFileName(d).StartsWith('.'));
+        Assert.All(folders, d => Assert.Equal(["model.dat", "optimizer.dat", "rng.dat", "state.json"], Directory.GetFiles(d).Select(Path.GetFileName).Order()));
+    }
+
+    [Fact]
     public void A_checkpoint_moved_out_of_its_run_folder_is_refused_with_the_missing_file_named()
     {
         string pipeline = _pipelines.Write("Moved", "- { epochs: 1 }");
