@@ -88,10 +88,13 @@ public sealed class TrainingSession : IDisposable
         TorchNative.EnsureLoaded();
         overrides ??= new TrainingOverrides();
         string root = overrides.RunsRoot ?? pipeline.Resolve(pipeline.Spec.Train.Runs);
-        var (labels, model, data, plan) = Build(pipeline, overrides);
+        var labels = PipelineInterpreter.Labels(pipeline);
+        RunFolder.CheckLabels(labels);
+        var (_, model, data, plan) = Build(pipeline, labels, overrides);
         var run = RunFolder.CreateNew(root, pipeline.Spec.Name, now ?? DateTimeOffset.UtcNow);
         File.WriteAllText(Path.Combine(run.Path, PipelineCopy), pipeline.Text);
         File.WriteAllText(Path.Combine(run.Path, "source.txt"), $"{pipeline.Path}\nsha256 {pipeline.Hash}\n");
+        run.WriteLabels(labels);
         return new TrainingSession(pipeline, labels, model, data, plan, run);
     }
 
@@ -104,7 +107,12 @@ public sealed class TrainingSession : IDisposable
         string copy = Path.Combine(run.Path, PipelineCopy);
         string original = File.ReadLines(Path.Combine(run.Path, "source.txt")).First();
         var pipeline = PipelineFile.Parse(File.ReadAllText(copy), original);
-        var (labels, model, data, plan) = Build(pipeline, overrides ?? new TrainingOverrides());
+        var labels = PipelineInterpreter.Labels(pipeline);
+        if (run.ReadLabels() is { } started && !started.SequenceEqual(labels, StringComparer.Ordinal))
+        {
+            throw new PipelineException($"{run.Path}: the run started with the classes {List(started)} (labels.txt), but the data now gives {List(labels)}. A resume trains the same classes: restore the data, or start a new run.");
+        }
+        var (_, model, data, plan) = Build(pipeline, labels, overrides ?? new TrainingOverrides());
         return new TrainingSession(pipeline, labels, model, data, plan, run);
     }
 
@@ -135,9 +143,10 @@ public sealed class TrainingSession : IDisposable
     /// <inheritdoc/>
     public void Dispose() => Model.Dispose();
 
-    private static (IReadOnlyList<string>, TransferModel, DataPlan, TrainingPlan) Build(PipelineFile pipeline, TrainingOverrides overrides)
+    private static string List(IReadOnlyList<string> labels) => "[" + string.Join(", ", labels) + "]";
+
+    private static (IReadOnlyList<string>, TransferModel, DataPlan, TrainingPlan) Build(PipelineFile pipeline, IReadOnlyList<string> labels, TrainingOverrides overrides)
     {
-        var labels = PipelineInterpreter.Labels(pipeline);
         var plan = PipelineInterpreter.TrainingPlan(pipeline.Spec) with { CacheFeatures = overrides.CacheFeatures, Threads = overrides.Threads };
         if (overrides.Customize is not null)
         {

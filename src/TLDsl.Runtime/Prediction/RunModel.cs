@@ -84,7 +84,8 @@ public sealed class RunModel : IDisposable
         var pipeline = ReadPipeline(run);
         string folder = (checkpoint == CheckpointChoice.Best ? Checkpoints.Best(run) : Checkpoints.Latest(run))
             ?? throw new DirectoryNotFoundException($"{run.Path}: the run has no checkpoint yet; train it first.");
-        var labels = PipelineInterpreter.Labels(pipeline);
+        // The classes the run was trained on; only runs from before labels.txt ask the pipeline (and its data) again.
+        var labels = run.ReadLabels() ?? PipelineInterpreter.Labels(pipeline);
         var plan = PipelineInterpreter.ModelPlan(pipeline, labels) with { Weights = WeightsSource.None };
         var model = TransferModelBuilder.Build(plan, pipeline.Spec.Name);
         try

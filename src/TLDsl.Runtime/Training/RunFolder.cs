@@ -1,6 +1,9 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
+using TLDsl.Runtime.IO;
 
 namespace TLDsl.Runtime.Training;
 
@@ -20,6 +23,10 @@ public sealed class RunFolder
 
     /// <summary>The per-epoch metrics.</summary>
     public string MetricsCsv => System.IO.Path.Combine(Path, "metrics.csv");
+
+    /// <summary>The class names in the model's output order, one per line, written when the run starts: a run of
+    /// <c>labels: from_data</c> keeps the classes it was trained on even when the data folder changes later.</summary>
+    public string LabelsFile => System.IO.Path.Combine(Path, "labels.txt");
 
     /// <summary>Scratch space (feature caches too large for memory).</summary>
     public string Cache => System.IO.Path.Combine(Path, "cache");
@@ -46,6 +53,26 @@ public sealed class RunFolder
             }
         }
         throw new IOException($"{parent}: could not find a free run folder name.");
+    }
+
+    /// <summary>The classes the run was started with, or null for a run written before runs kept them.</summary>
+    public IReadOnlyList<string>? ReadLabels() => File.Exists(LabelsFile) ? File.ReadAllLines(LabelsFile) : null;
+
+    /// <summary>Checks that <see cref="WriteLabels"/> can write <paramref name="labels"/>; call it before creating a run.</summary>
+    /// <exception cref="Data.DataException">A class name holds a line break (a folder name can).</exception>
+    internal static void CheckLabels(IReadOnlyList<string> labels)
+    {
+        if (labels.FirstOrDefault(l => l.Contains('\n', StringComparison.Ordinal) || l.Contains('\r', StringComparison.Ordinal)) is { } bad)
+        {
+            throw new Data.DataException($"class name '{bad.ReplaceLineEndings("\\n")}' holds a line break, which labels.txt cannot keep; rename its folder.");
+        }
+    }
+
+    /// <summary>Writes <see cref="LabelsFile"/>.</summary>
+    internal void WriteLabels(IReadOnlyList<string> labels)
+    {
+        CheckLabels(labels);
+        AtomicFile.WriteAllText(LabelsFile, string.Concat(labels.Select(l => l + "\n")));
     }
 
     /// <summary>An existing run (for resume, evaluate, predict, export).</summary>
