@@ -42,7 +42,7 @@ internal static class LrFindCommand
         Console.Out.WriteLine(result.Suggested is double rate
             ? $"suggested learning rate: {Text.Rate(rate)}"
             : "suggested learning rate: none (the loss never fell; check the data and the frozen layers)");
-        Console.Out.WriteLine(string.Create(Text.C, $"steps: {result.LearningRates.Count} ({result.StopReason})"));
+        Console.Out.WriteLine(string.Create(Text.C, $"steps: {result.LearningRates.Count} ({result.StopReason}){(result.CachedFeatures ? "; frozen features computed once" : "")}"));
         Console.Out.WriteLine($"plot: {png}");
         return ExitCodes.Success;
     }

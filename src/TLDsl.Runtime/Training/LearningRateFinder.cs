@@ -1,9 +1,11 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using System.Threading;
 using TLDsl.Runtime.Native;
 using TLDsl.Runtime.Pipelines;
+using TLDsl.Runtime.Reporting;
 using TLDsl.Runtime.Surgery;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -29,8 +31,9 @@ public sealed record LearningRateFinderOptions(double StartRate = 1e-7, double E
 /// <param name="SmoothedLosses">The bias-corrected moving average of the loss.</param>
 /// <param name="Suggested">The rate at the steepest descent of the smoothed curve, or null when the curve is too short.</param>
 /// <param name="StopReason">Why the sweep ended.</param>
+/// <param name="CachedFeatures">Whether the frozen layers ran once per sample (their outputs cached) rather than every step.</param>
 public sealed record LearningRateFinderResult(IReadOnlyList<double> LearningRates, IReadOnlyList<double> Losses,
-    IReadOnlyList<double> SmoothedLosses, double? Suggested, string StopReason);
+    IReadOnlyList<double> SmoothedLosses, double? Suggested, string StopReason, bool CachedFeatures = false);
 
 /// <summary>
 /// The learning-rate range test (Smith 2015, fastai's <c>lr_find</c>): a freshly built copy of the pipeline's model trains
@@ -105,57 +108,79 @@ public static class LearningRateFinder
         {
             throw new Data.DataException($"{data.Train}: the learning-rate finder needs at least 2 training samples.");
         }
-        int[] order = [];
-        int position = n;
-        int epoch = -1;
-        model.train();
-        for (int step = 0; step < options.Steps; step++)
+        int prefix = model.FrozenPrefixLength();
+        // When steps x batch >= n every sample is visited at least once, so computing the frozen prefix once per sample
+        // costs no more than the sweep would, and every later visit is free (the trainer's feature cache).
+        bool cache = plan.CacheFeatures && prefix > 0 && model.IsPrefixDeterministic(prefix) && !data.Preprocessor.HasRandomAugmentation
+            && (long)options.Steps * batchSize >= n;
+        string? scratch = cache ? Directory.CreateTempSubdirectory("tldsl-lr-find").FullName : null;
+        try
         {
-            if (cancellation.IsCancellationRequested)
+            using var features = cache
+                ? FeatureCache.Build(model, prefix, data.Train, data.TrainIndices, data.Preprocessor, batchSize, plan.Seed, plan.CacheMemoryBytes, scratch!, NullTrainingObserver.Instance)
+                : null;
+            int[] order = [];
+            int position = n;
+            int epoch = -1;
+            model.train();
+            for (int step = 0; step < options.Steps; step++)
             {
-                reason = "cancelled";
-                break;
-            }
-            if (position + batchSize > n)
-            {
-                epoch++;
-                order = Shuffle(n, plan.Seed, epoch);
-                position = 0;
-            }
-            double rate = options.StartRate * Math.Pow(growth, step);
-            double loss;
-            using (var scope = NewDisposeScope())
-            {
-                int[] batch = order.AsSpan(position, batchSize).ToArray().Select(i => data.TrainIndices[i]).ToArray();
-                position += batchSize;
-                var x = data.Preprocessor.Batch(data.Train, batch, train: true, plan.Seed, epoch);
-                var y = Data.ImagePreprocessor.Labels(data.Train, batch);
-                optimizer.Optimizer.zero_grad();
-                var output = nn.functional.cross_entropy(model.call(x), y, label_smoothing: plan.LabelSmoothing);
-                loss = output.item<float>();
-                if (!double.IsFinite(loss))
+                if (cancellation.IsCancellationRequested)
                 {
-                    reason = "the loss became non-finite";
+                    reason = "cancelled";
                     break;
                 }
-                output.backward();
-                optimizer.SetRates(ones, rate);
-                optimizer.Optimizer.step();
+                if (position + batchSize > n)
+                {
+                    epoch++;
+                    order = Shuffle(n, plan.Seed, epoch);
+                    position = 0;
+                }
+                double rate = options.StartRate * Math.Pow(growth, step);
+                double loss;
+                using (var scope = NewDisposeScope())
+                {
+                    var positions = order.AsSpan(position, batchSize);
+                    int[] batch = positions.ToArray().Select(i => data.TrainIndices[i]).ToArray();
+                    position += batchSize;
+                    var y = Data.ImagePreprocessor.Labels(data.Train, batch);
+                    optimizer.Optimizer.zero_grad();
+                    var logits = features is null
+                        ? model.call(data.Preprocessor.Batch(data.Train, batch, train: true, plan.Seed, epoch))
+                        : model.ForwardFrom(features.Gather(positions), prefix);
+                    var output = nn.functional.cross_entropy(logits, y, label_smoothing: plan.LabelSmoothing);
+                    loss = output.item<float>();
+                    if (!double.IsFinite(loss))
+                    {
+                        reason = "the loss became non-finite";
+                        break;
+                    }
+                    output.backward();
+                    optimizer.SetRates(ones, rate);
+                    optimizer.Optimizer.step();
+                }
+                average = (options.Smoothing * average) + ((1 - options.Smoothing) * loss);
+                double value = average / (1 - Math.Pow(options.Smoothing, step + 1));
+                rates.Add(rate);
+                losses.Add(loss);
+                smoothed.Add(value);
+                best = Math.Min(best, value);
+                if (step > 0 && value > options.DivergeFactor * best)
+                {
+                    reason = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"the smoothed loss exceeded {options.DivergeFactor:G3}x its minimum");
+                    break;
+                }
             }
-            average = (options.Smoothing * average) + ((1 - options.Smoothing) * loss);
-            double value = average / (1 - Math.Pow(options.Smoothing, step + 1));
-            rates.Add(rate);
-            losses.Add(loss);
-            smoothed.Add(value);
-            best = Math.Min(best, value);
-            if (step > 0 && value > options.DivergeFactor * best)
+            return new LearningRateFinderResult(rates, losses, smoothed, Suggest(rates, smoothed), reason, cache);
+        }
+        finally
+        {
+            if (scratch is not null)
             {
-                reason = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"the smoothed loss exceeded {options.DivergeFactor:G3}x its minimum");
-                break;
+                Directory.Delete(scratch, recursive: true);
             }
         }
-        return new LearningRateFinderResult(rates, losses, smoothed, Suggest(rates, smoothed), reason);
     }
 
     /// <summary>The rate where the smoothed loss falls fastest per decade, looking only up to the loss's minimum
