@@ -48,7 +48,8 @@ public sealed class EndToEndTests : IDisposable
         var images = TestFiles.ReadIdx(TestFiles.Sample("test-images-idx3-ubyte.gz"), 3)
             .Select((img, i) =>
             {
-                string path = Path.Combine(_folder, $"image{i}.png");
+                string path = Path.Combine(_folder, "images", $"image{i}.png");
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 TestFiles.WritePng(path, img.Pixels, img.Width, img.Height, 1);
                 return path;
             }).ToArray();
@@ -71,6 +72,15 @@ public sealed class EndToEndTests : IDisposable
         Assert.Equal(3, ranked.Length);
         Assert.True(ranked[0] >= ranked[1] && ranked[1] >= ranked[2]);
         Assert.Equal(lines[0].Split('\t')[1], first.GetProperty("label").GetString());
+
+        // a folder stands for the images under it, in name order
+        var folder = await Tldsl("predict", run, Path.Combine(_folder, "images"));
+        Assert.True(folder.ExitCode == 0, folder.ToString());
+        Assert.Equal(lines, folder.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray());
+        string empty = Directory.CreateDirectory(Path.Combine(_folder, "no-images")).FullName;
+        var none = await Tldsl("predict", run, empty);
+        Assert.Equal(1, none.ExitCode);
+        Assert.Contains("the folder holds no images", none.Stderr, StringComparison.Ordinal);
 
         var missingImage = await Tldsl("predict", run, Path.Combine(_folder, "none.png"));
         Assert.Equal(1, missingImage.ExitCode);

@@ -1,6 +1,9 @@
 using System;
+using System.Collections.Generic;
 using System.CommandLine;
+using System.IO;
 using System.Linq;
+using TLDsl.Runtime.Data;
 using TLDsl.Runtime.Prediction;
 
 namespace TLDsl.Cli.Commands;
@@ -11,7 +14,7 @@ internal static class PredictCommand
     public static Command Create()
     {
         var run = new Argument<string>("run") { Description = "A run folder printed by 'tldsl train'." };
-        var images = new Argument<string[]>("images") { Description = "Image files (PNG, JPEG, BMP, ...).", Arity = ArgumentArity.OneOrMore };
+        var images = new Argument<string[]>("images") { Description = "Image files (PNG, JPEG, BMP), or folders: every image under them, in name order.", Arity = ArgumentArity.OneOrMore };
         var top = new Option<int>("--top") { Description = "Also list the N most probable labels per image.", DefaultValueFactory = _ => 1 };
         var checkpoint = Text.CheckpointOption();
         var format = Text.FormatOption();
@@ -33,12 +36,9 @@ internal static class PredictCommand
             throw new CliUserException($"--top must be at least 1, got {top}.", ExitCodes.Usage);
         }
         Text.RequireRun(runPath);
-        foreach (var image in images)
-        {
-            Text.RequireFile(image, "image file");
-        }
+        var files = images.SelectMany(Expand).ToArray();
         using var model = RunModel.Open(runPath, checkpoint);
-        var predictions = model.Predict(images, top);
+        var predictions = model.Predict(files, top);
         if (json)
         {
             Text.WriteJson(w =>
@@ -77,5 +77,18 @@ internal static class PredictCommand
             }
         }
         return ExitCodes.Success;
+    }
+
+    /// <summary>A file as it is; a folder as the images under it.</summary>
+    private static IEnumerable<string> Expand(string path)
+    {
+        if (!Directory.Exists(path))
+        {
+            Text.RequireFile(path, "image file");
+            return [path];
+        }
+        var found = FolderImageSource.ImagesUnder(path);
+        return found.Count > 0 ? found
+            : throw new CliUserException($"{path}: the folder holds no images (looked for {string.Join(", ", FolderImageSource.Extensions)}, any letter case, in it and its subfolders).");
     }
 }

@@ -79,11 +79,7 @@ public sealed class FolderImageSource : IImageSource
                     "Every label the pipeline lists needs a folder with at least one image.");
             }
 
-            var images = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-                .Where(IsImage)
-                .Where(f => !Path.GetRelativePath(folder, f).Split(Path.DirectorySeparatorChar).Any(p => p.StartsWith('.')))
-                .Order(StringComparer.Ordinal)
-                .ToList();
+            var images = ImagesUnder(folder);
             if (images.Count == 0)
             {
                 throw new DataException(
@@ -124,6 +120,15 @@ public sealed class FolderImageSource : IImageSource
 
     /// <inheritdoc/>
     public override string ToString() => $"image folder '{_root}'";
+
+    /// <summary>The image files under <paramref name="folder"/> and its subfolders, in ordinal order; files and folders
+    /// whose name starts with '.' are skipped.</summary>
+    public static IReadOnlyList<string> ImagesUnder(string folder) =>
+        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(IsImage)
+            .Where(f => !Path.GetRelativePath(folder, f).Split(Path.DirectorySeparatorChar).Any(p => p.StartsWith('.')))
+            .Order(StringComparer.Ordinal)
+            .ToList();
 
     /// <summary>Whether a file name has one of the <see cref="Extensions"/>, in any letter case.</summary>
     /// <param name="path">A file name or path.</param>
