@@ -84,7 +84,8 @@ public sealed class PipelineGenerator : IIncrementalGenerator
                 static (ctx, ct) => ReadAttributeInput(ctx, ct))
             .Where(static input => input is not null)
             .Combine(options)
-            .Select(static (input, _) => ParseAttributes(input.Left!, input.Right))
+            .Combine(others)
+            .Select(static (input, _) => ParseAttributes(input.Left.Left!, input.Left.Right, input.Right))
             .WithTrackingName(Steps.ParseAttributes);
 
         Register(context, fromYaml);
@@ -193,22 +194,7 @@ public sealed class PipelineGenerator : IIncrementalGenerator
         try
         {
             string? layers = null;
-            var parseOptions = new PipelineParseOptions
-            {
-                ReadFile = path =>
-                {
-                    string wanted = path.Replace('\\', '/');
-                    foreach (var f in others)
-                    {
-                        if (string.Equals(f.Path.Replace('\\', '/'), wanted, StringComparison.Ordinal))
-                        {
-                            return layers = f.Text; // the ONNX layer listing: the typed model's layout comes from it
-                        }
-                    }
-                    return null;
-                },
-            };
-            var result = PipelineParser.Parse(file.Text, file.Path, parseOptions);
+            var result = PipelineParser.Parse(file.Text, file.Path, Reading(others, text => layers = text));
             var diagnostics = result.Diagnostics.Select(d => Convert(d, null)).ToArray();
             return new ParsedPipeline(options.Namespace, null, file.Text, relative, null, "public", layers,
                 result.HasErrors ? null : result.Spec, EquatableArray.From(diagnostics));
@@ -317,18 +303,38 @@ public sealed class PipelineGenerator : IIncrementalGenerator
             : AttributeValue.Of(items.Select(v => System.Convert.ToDouble(v.Value, CultureInfo.InvariantCulture)).ToArray());
     }
 
-    private static ParsedPipeline ParseAttributes(AttributeRead read, GeneratorOptions options)
+    /// <summary>Parse options whose file reader serves the project's additional files (the only files a generator may
+    /// read); <paramref name="read"/> receives what was read: an ONNX layer listing, from which the typed layout comes.</summary>
+    private static PipelineParseOptions Reading(EquatableArray<TextFile> files, Action<string> read) => new()
+    {
+        ReadFile = path =>
+        {
+            string wanted = path.Replace('\\', '/');
+            foreach (var f in files)
+            {
+                if (string.Equals(f.Path.Replace('\\', '/'), wanted, StringComparison.Ordinal))
+                {
+                    read(f.Text);
+                    return f.Text;
+                }
+            }
+            return null;
+        },
+    };
+
+    private static ParsedPipeline ParseAttributes(AttributeRead read, GeneratorOptions options, EquatableArray<TextFile> others)
     {
         var input = read.Input;
         string relative = Relative(input.SourcePath, options.ProjectDir);
         var fallback = input.ClassLocationToken as LocationInfo;
         try
         {
-            var result = AttributePipelineReader.Read(input);
+            string? layers = null;
+            var result = AttributePipelineReader.Read(input, Reading(others, text => layers = text));
             var diagnostics = result.Diagnostics.Select(d => Convert(d, fallback)).ToArray();
             // The pipeline's text (identity, run-folder copy) is the YAML the attributes stand for: it parses to the same spec.
             string text = result.HasErrors ? "" : AttributePipelineYaml.Write(input);
-            return new ParsedPipeline(read.Namespace, input.ClassName, text, relative, read.UserLabelEnum, read.Accessibility, null,
+            return new ParsedPipeline(read.Namespace, input.ClassName, text, relative, read.UserLabelEnum, read.Accessibility, layers,
                 result.HasErrors ? null : result.Spec, EquatableArray.From(diagnostics));
         }
 #pragma warning disable CA1031 // the generator must never throw into the compiler

@@ -165,6 +165,38 @@ public sealed class CompileAndRunTests
         Assert.False(Same(fc1Before, generated.state_dict()["fc1.weight"]), "fc1 did not train");
     }
 
+    [Fact]
+    public void An_attribute_onnx_pipeline_types_its_model_from_the_layer_listing_in_the_additional_files()
+    {
+        string folder = Path.Combine(GeneratorHarness.RepoRoot, "tests", "TLDsl.Generator.Tests", "Onnx");
+        const string source = """
+            using TLDsl;
+            namespace Demo;
+            [TransferPipeline("OnnxAttributes")]
+            [OnnxModel("../../fixtures/onnx/smallcnn_c10_opset14.onnx", Layers = "smallcnn.layers.yaml")]
+            [Drop("classifier")]
+            [Input(64, 64, Mean = new[] { 0.5, 0.5, 0.5 }, Std = new[] { 0.5, 0.5, 0.5 })]
+            [Labels("circle", "square", "triangle")]
+            [LinearLabels(1)]
+            [Freeze("conv1_Conv")]
+            [Train(Epochs = 1)]
+            internal static partial class OnnxAttributesPipeline { }
+            """;
+        var compilation = GeneratorHarness.Compilation(source);
+        var tree = compilation.SyntaxTrees.Single();
+        // The class lives beside the listing, so the relative Layers path resolves to it (as it would in a project).
+        compilation = compilation.ReplaceSyntaxTree(tree, tree.WithFilePath(Path.Combine(folder, "OnnxAttributes.cs")));
+        string listing = Path.Combine(folder, "smallcnn.layers.yaml");
+        var (_, output, diagnostics) = GeneratorHarness.Run(compilation, new MemoryText(listing, File.ReadAllText(listing)));
+
+        Assert.Empty(diagnostics); // was TLD0030: the attribute reader could not read the listing
+        var type = GeneratorHarness.Load(output).GetType("Demo.OnnxAttributesModel")!;
+        var fields = type.GetFields(System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic).ToDictionary(f => f.Name, f => f.FieldType);
+        Assert.Equal(typeof(TorchSharp.Modules.Conv2d), fields["conv1_Conv"]);
+        Assert.Equal(typeof(TorchSharp.Modules.Linear), fields["fc1"]);
+        Assert.False(fields.ContainsKey("fc2"), "the dropped classifier is a field");
+    }
+
     /// <summary>Asserts the generated and runtime models have the same state-dict keys, copies the runtime's weights into
     /// the generated model and asserts identical outputs (eval mode, 2 images of <paramref name="size"/> pixels, 3 labels);
     /// returns the keys, sorted.</summary>
