@@ -95,6 +95,7 @@ public sealed class TrainingSession : IDisposable
         File.WriteAllText(Path.Combine(run.Path, PipelineCopy), pipeline.Text);
         File.WriteAllText(Path.Combine(run.Path, "source.txt"), $"{pipeline.Path}\nsha256 {pipeline.Hash}\n");
         run.WriteLabels(labels);
+        PlanRecord.Write(run.Path, plan);
         return new TrainingSession(pipeline, labels, model, data, plan, run);
     }
 
@@ -113,6 +114,11 @@ public sealed class TrainingSession : IDisposable
             throw new PipelineException($"{run.Path}: the run started with the classes {List(started)} (labels.txt), but the data now gives {List(labels)}. A resume trains the same classes: restore the data, or start a new run.");
         }
         var (_, model, data, plan) = Build(pipeline, labels, overrides ?? new TrainingOverrides());
+        if (PlanRecord.Differences(run.Path, plan) is { Count: > 0 } changed)
+        {
+            model.Dispose();
+            throw new PipelineException($"{run.Path}: the resume's training settings differ from the run's ({PlanRecord.FileName}): {string.Join("; ", changed)}. Resume with the options the run was started with.");
+        }
         return new TrainingSession(pipeline, labels, model, data, plan, run);
     }
 

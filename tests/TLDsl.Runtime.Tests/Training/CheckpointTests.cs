@@ -65,6 +65,31 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void A_resume_with_other_training_settings_than_the_run_started_with_is_refused()
+    {
+        string pipeline = _pipelines.Write("Settings", "- { epochs: 2 }");
+        var started = new TrainingOverrides
+        {
+            RunsRoot = _pipelines.Runs,
+            Customize = plan => plan with { Seed = 3, Phases = [plan.Phases[0] with { Epochs = 3 }] },
+        };
+        string run;
+        using (var session = TrainingSession.Start(pipeline, started))
+        {
+            session.Train(stopAfterSteps: 1);
+            run = session.Run.Path;
+        }
+
+        var e = Assert.Throws<PipelineException>(() => TrainingSession.Resume(run));
+        Assert.Contains("seed: started with 3, now 7", e.Message, StringComparison.Ordinal);
+        Assert.Contains("phases[0]: started with phase1: 3 epochs, lr none, rates none, ConstantSchedule, now phase1: 2 epochs", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Resume with the options the run was started with", e.Message, StringComparison.Ordinal);
+
+        using var resumed = TrainingSession.Resume(run, started with { Threads = 1, CacheFeatures = false }); // these change no result
+        Assert.True(resumed.Train().Training.State.Finished);
+    }
+
+    [Fact]
     public void A_checkpoint_moved_out_of_its_run_folder_is_refused_with_the_missing_file_named()
     {
         string pipeline = _pipelines.Write("Moved", "- { epochs: 1 }");
