@@ -118,7 +118,17 @@ public static class Checkpoints
             }
             return state;
         }
-        foreach (var (key, tensor) in Weights.StateDictFile.Read(frozen))
+        Dictionary<string, Tensor> shared;
+        try
+        {
+            shared = Weights.StateDictFile.Read(frozen);
+        }
+        catch
+        {
+            Weights.ReadBuffers.Release(state);
+            throw;
+        }
+        foreach (var (key, tensor) in shared)
         {
             if (!state.TryAdd(key, tensor))
             {
