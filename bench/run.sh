@@ -21,7 +21,12 @@ out="bench/results/$(date -u +%Y-%m-%d).txt"
 {
   echo "== TLDsl benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
   if [[ "$what" == all || "$what" == cache ]]; then echo "-- cached frozen features"; bench cache "$@"; fi
-  if [[ "$what" == all || "$what" == memory ]]; then echo "-- memory across epochs"; bench memory "$@"; fi
+  if [[ "$what" == all || "$what" == memory ]]; then
+    echo "-- memory across epochs"; bench memory "$@"
+    # glibc keeps freed blocks below its (self-raising) mmap threshold in the heap, so RSS swings with the order of
+    # allocations; with a fixed 128 KiB threshold freed tensors go back to the system and RSS is the memory in use.
+    echo "-- memory in use across epochs (MALLOC_MMAP_THRESHOLD_=131072)"; MALLOC_MMAP_THRESHOLD_=131072 bench memory "$@"
+  fi
   if [[ "$what" == all || "$what" == step-memory ]]; then
     echo "-- peak memory of a training step (separate processes)"
     bench step-memory --frozen "$@"
