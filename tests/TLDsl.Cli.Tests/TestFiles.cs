@@ -11,18 +11,7 @@ internal static class TestFiles
 {
     public static readonly string[] FashionLabels = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle_boot"];
 
-    public static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "TLDsl.sln")))
-            {
-                dir = dir.Parent;
-            }
-            return dir?.FullName ?? throw new InvalidOperationException("TLDsl.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
+    public static string RepoRoot => TLDsl.Tests.Shared.RepositoryRoot.Folder;
 
     public static string Sample(string file) => Path.Combine(RepoRoot, "samples", "fashion-mnist", file).Replace('\\', '/');
 

@@ -6,18 +6,7 @@ namespace TLDsl.Runtime.Tests;
 /// <summary>Finds files of the repository from the test output folder.</summary>
 internal static class RepoPaths
 {
-    public static string Root
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "TLDsl.sln")))
-            {
-                dir = dir.Parent;
-            }
-            return dir?.FullName ?? throw new InvalidOperationException("TLDsl.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
+    public static string Root => TLDsl.Tests.Shared.RepositoryRoot.Folder;
 
     public static string Get(params string[] parts) => Path.Combine([Root, .. parts]);
 
