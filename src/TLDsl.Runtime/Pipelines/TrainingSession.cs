@@ -114,10 +114,17 @@ public sealed class TrainingSession : IDisposable
             throw new PipelineException($"{run.Path}: the run started with the classes {List(started)} (labels.txt), but the data now gives {List(labels)}. A resume trains the same classes: restore the data, or start a new run.");
         }
         var (_, model, data, plan) = Build(pipeline, labels, overrides ?? new TrainingOverrides());
-        if (PlanRecord.Differences(run.Path, plan) is { Count: > 0 } changed)
+        try
+        {
+            if (PlanRecord.Differences(run.Path, plan) is { Count: > 0 } changed)
+            {
+                throw new PipelineException($"{run.Path}: the resume's training settings differ from the run's ({PlanRecord.FileName}): {string.Join("; ", changed)}. Resume with the options the run was started with.");
+            }
+        }
+        catch
         {
             model.Dispose();
-            throw new PipelineException($"{run.Path}: the resume's training settings differ from the run's ({PlanRecord.FileName}): {string.Join("; ", changed)}. Resume with the options the run was started with.");
+            throw;
         }
         return new TrainingSession(pipeline, labels, model, data, plan, run);
     }

@@ -31,8 +31,19 @@ internal static class PlanRecord
         {
             return [];
         }
-        var started = JsonSerializer.Deserialize<SortedDictionary<string, string>>(File.ReadAllText(path))
-            ?? throw new InvalidDataException($"{path}: empty.");
+        SortedDictionary<string, string>? started;
+        try
+        {
+            started = JsonSerializer.Deserialize<SortedDictionary<string, string>>(File.ReadAllText(path));
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointException($"{path}: not a record of training settings ({e.Message}); the run folder is damaged.", e);
+        }
+        if (started is null)
+        {
+            throw new CheckpointException($"{path}: empty; the run folder is damaged.");
+        }
         var now = Of(plan);
         return started.Keys.Union(now.Keys).Order(StringComparer.Ordinal)
             .Where(k => started.GetValueOrDefault(k) != now.GetValueOrDefault(k))

@@ -85,6 +85,12 @@ public sealed class CheckpointTests : IDisposable
         Assert.Contains("phases[0]: started with phase1: 3 epochs, lr none, rates none, ConstantSchedule, now phase1: 2 epochs", e.Message, StringComparison.Ordinal);
         Assert.Contains("Resume with the options the run was started with", e.Message, StringComparison.Ordinal);
 
+        string record = Path.Combine(run, "plan.json");
+        string good = File.ReadAllText(record);
+        File.WriteAllText(record, good[..(good.Length / 2)]);
+        Assert.Contains("plan.json: not a record of training settings", Assert.Throws<CheckpointException>(() => TrainingSession.Resume(run, started)).Message, StringComparison.Ordinal);
+        File.WriteAllText(record, good);
+
         using var resumed = TrainingSession.Resume(run, started with { Threads = 1, CacheFeatures = false }); // these change no result
         Assert.True(resumed.Train().Training.State.Finished);
     }
