@@ -88,8 +88,9 @@ public sealed class EndToEndTests : IDisposable
 
         // export
         string export = Path.Combine(_folder, "export");
-        var exported = await Tldsl("export", run, "--out", export);
+        var exported = await Tldsl("export", run + Path.DirectorySeparatorChar, "--out", export); // as a shell completes a folder
         Assert.True(exported.ExitCode == 0, exported.ToString());
+        Assert.Contains($"from the run `TinyFashion/{Path.GetFileName(run)}` (checkpoint `epoch-", File.ReadAllText(Path.Combine(export, "README.md")), StringComparison.Ordinal);
         Assert.Equal(TestFiles.FashionLabels, File.ReadAllLines(Path.Combine(export, "labels.txt")));
         Assert.Equal(File.ReadAllText(pipeline), File.ReadAllText(Path.Combine(export, "pipeline.tl.yaml")));
         Assert.Contains("load_file(\"model.safetensors\")", File.ReadAllText(Path.Combine(export, "README.md")), StringComparison.Ordinal);

@@ -46,6 +46,15 @@ public static class RunExporter
             run.Checkpoint, state.Count);
     }
 
+    /// <summary>"Pipeline/time", the run folder's last two names: a path given with a trailing separator (as shells
+    /// complete folders) has an empty file name.</summary>
+    internal static string RunName(string runPath)
+    {
+        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(runPath));
+        string? parent = Path.GetDirectoryName(full);
+        return parent is null ? Path.GetFileName(full) : Path.GetFileName(parent) + "/" + Path.GetFileName(full);
+    }
+
     private static string Readme(RunModel run, Dictionary<string, Tensor> state)
     {
         var c = CultureInfo.InvariantCulture;
@@ -54,7 +63,7 @@ public static class RunExporter
         var plan = PipelineInterpreter.ModelPlan(run.Pipeline, run.Labels);
         var text = new StringBuilder();
         text.Append(c, $"# {spec.Name}\n\n");
-        text.Append(c, $"Exported by `tldsl export` from the run `{Path.GetFileName(run.Run.Path)}` (checkpoint `{Path.GetFileName(run.Checkpoint)}`).\n\n");
+        text.Append(c, $"Exported by `tldsl export` from the run `{RunName(run.Run.Path)}` (checkpoint `{Path.GetFileName(Path.TrimEndingDirectorySeparator(run.Checkpoint))}`).\n\n");
         text.Append("| File | Content |\n|---|---|\n");
         text.Append(c, $"| `model.safetensors` | {state.Count} tensors: the base model `{architecture.Name}` under its own key names, the added layers under `head.N` |\n");
         text.Append("| `pipeline.tl.yaml` | The pipeline that trained it |\n");
