@@ -7,13 +7,14 @@ using TLDsl.Runtime.Native;
 
 namespace TLDsl.Cli.Commands;
 
-/// <summary><c>tldsl catalogue</c> (hidden): the base-model catalogue files, generated from the real TorchSharp modules.</summary>
+/// <summary><c>tldsl catalogue</c> (for contributors): the base-model catalogue files, generated from the real TorchSharp modules.
+/// Listed, not hidden: System.CommandLine prints no help at all for a hidden command.</summary>
 internal static class CatalogueCommand
 {
     public static Command Create()
     {
         var write = new Option<string?>("--write") { Description = "Write <name>.yaml per architecture into this folder instead of printing." };
-        var command = new Command("catalogue", "Print (or write) the catalogue YAML of every model-zoo architecture, generated from the TorchSharp modules.") { Hidden = true };
+        var command = new Command("catalogue", "For contributors: print (or write) the catalogue YAML of every model-zoo architecture, generated from the TorchSharp modules.");
         command.Options.Add(write);
         command.SetAction(parse => Run(parse.GetValue(write)));
         return command;

@@ -79,17 +79,4 @@ public sealed class ObserverTests
         Assert.Contains("epoch 2 [head]", text, StringComparison.Ordinal);
         Assert.Contains("message 2", text, StringComparison.Ordinal);
     }
-
-    [Fact]
-    public void Null_observer_accepts_everything()
-    {
-        ITrainingObserver o = NullTrainingObserver.Instance;
-        o.PhaseStarted("p", 0, 1, 1, false);
-        o.FeatureCaching(1, 2);
-        o.BatchCompleted(1, 1, 1, 0, 0);
-        o.EpochCompleted(First);
-        o.Message("x");
-        o.TrainingCompleted();
-        Assert.Same(NullTrainingObserver.Instance, o);
-    }
 }
