@@ -151,7 +151,7 @@ public static class ImageDecoder
         }
     }
 
-    private static string Megapixels(long pixels) => (pixels / 1e6).ToString("0.#", CultureInfo.InvariantCulture);
+    private static string Megapixels(long pixels) => (pixels / 1e6).ToString("0.######", CultureInfo.InvariantCulture);
 
     /// <summary>stb_image's reason, when it is printable text (a truncated PNG gives a string of NUL bytes).</summary>
     private static string Corrupt(string? reason)
