@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
 using TLDsl.Runtime.Data;
 using TLDsl.Runtime.Native;
 using TLDsl.Runtime.Onnx;
@@ -29,7 +31,7 @@ internal sealed class CliUserException(string message, int exitCode = ExitCodes.
 
 /// <summary>Turns failures a user can act on into one clear message and a non-zero exit, never a stack trace
 /// (unless <c>--verbose</c>).</summary>
-internal static class CliErrors
+internal static partial class CliErrors
 {
     public static int Run(Func<int> body, bool verbose = false)
     {
@@ -53,13 +55,49 @@ internal static class CliErrors
         }
     }
 
-    private static (int Code, string Message) Describe(Exception e) => e switch
+    private static (int Code, string Message) Describe(Exception e)
+    {
+        var (code, message) = DescribeFully(e);
+        var reduced = WithoutNativeBacktrace(message);
+        // A libtorch failure nobody anticipated: say where it came from rather than TorchSharp's exception type.
+        return reduced != message && !IsKnown(e) ? (code, "libtorch: " + reduced) : (code, reduced);
+    }
+
+    /// <summary>
+    /// libtorch's errors (TorchSharp raises them as ExternalException and others) carry the C++ backtrace in their
+    /// message: "Exception raised from ..." and a dozen "frame #N: ..." lines. Without <c>--verbose</c> only the first
+    /// line before it counts, less an "[enforce fail at file.cpp:N] condition. " prefix that names libtorch's source.
+    /// </summary>
+    /// <param name="message">An exception's message.</param>
+    /// <returns>The message unchanged when it holds no backtrace.</returns>
+    internal static string WithoutNativeBacktrace(string message)
+    {
+        var lines = message.Split('\n');
+        var backtrace = Array.FindIndex(lines, l => l.StartsWith("frame #", StringComparison.Ordinal)
+            || l.StartsWith("Exception raised from ", StringComparison.Ordinal));
+        if (backtrace < 0)
+        {
+            return message;
+        }
+        var first = lines.Take(backtrace).Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0);
+        if (first is null)
+        {
+            return "libtorch failed without a message (run again with --verbose for its backtrace)";
+        }
+        return EnforcePrefix().Replace(first, string.Empty);
+    }
+
+    [GeneratedRegex(@"^\[enforce fail at [^\]]*\]\s*(.*?\.\s+)?(?=\S)")]
+    private static partial Regex EnforcePrefix();
+
+    private static (int Code, string Message) DescribeFully(Exception e) => e switch
     {
         TorchNativeLoadException => (ExitCodes.NativeLoad, e.Message),
         TypeInitializationException { InnerException: TorchNativeLoadException inner } => (ExitCodes.NativeLoad, inner.Message),
         CliUserException user => (user.ExitCode, user.Message),
         PipelineException when e.Message.Contains('\n', StringComparison.Ordinal) => (ExitCodes.UserError, "the pipeline has errors:" + Environment.NewLine + e.Message),
         _ when IsKnown(e) => (ExitCodes.UserError, e.Message),
+        _ when WithoutNativeBacktrace(e.Message) != e.Message => (ExitCodes.UserError, e.Message),
         _ => (ExitCodes.UserError, $"unexpected {e.GetType().Name}: {e.Message}"),
     };
 

@@ -1,8 +1,10 @@
 using System;
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.Globalization;
 using System.Linq;
 using TLDsl.Cli.Commands;
+using TLDsl.Runtime.Data;
 
 namespace TLDsl.Cli;
 
@@ -14,8 +16,10 @@ public static class Program
     public static int Main(string[] args)
     {
         var verbose = new Option<bool>("--verbose") { Description = "Show the full detail (stack trace) of errors.", Recursive = true };
+        var maxMegapixels = MaxMegapixelsOption();
         var root = new RootCommand("TLDsl: declarative transfer learning for .NET on TorchSharp.");
         root.Options.Add(verbose);
+        root.Options.Add(maxMegapixels);
         root.Subcommands.Add(ValidateCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());
@@ -41,6 +45,36 @@ public static class Program
         }
         // Our handler, not System.CommandLine's, decides what a failure prints: user mistakes never show a stack trace.
         var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
-        return CliErrors.Run(() => parse.Invoke(invocation), args.Contains("--verbose", StringComparer.Ordinal));
+        return CliErrors.Run(
+            () =>
+            {
+                // Only touched when given: the image decoder lives in the runtime, which loads libtorch.
+                if (parse.GetValue(maxMegapixels) is { } megapixels)
+                {
+                    ImageDecoder.MaxPixels = (long)Math.Round(megapixels * 1e6);
+                }
+                return parse.Invoke(invocation);
+            },
+            args.Contains("--verbose", StringComparer.Ordinal));
+    }
+
+    /// <summary>The decoded-image size limit, for every verb that reads images (train, evaluate, predict, lr-find).</summary>
+    private static Option<double?> MaxMegapixelsOption()
+    {
+        var option = new Option<double?>("--max-megapixels")
+        {
+            Description = string.Create(CultureInfo.InvariantCulture,
+                $"Refuse images with more pixels than this, from their header, before decoding (default {ImageDecoder.DefaultMaxPixels / 1e6:0}; a decoded megapixel takes about 15 MB)."),
+            Recursive = true,
+        };
+        option.Validators.Add(result =>
+        {
+            // At least one pixel, and no more than a long holds.
+            if (result.GetValueOrDefault<double?>() is { } value && !(value * 1e6 >= 1 && value <= 9e12))
+            {
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"--max-megapixels must be a positive number of megapixels (e.g. 100), got {value}."));
+            }
+        });
+        return option;
     }
 }

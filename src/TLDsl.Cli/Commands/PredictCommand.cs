@@ -11,6 +11,9 @@ namespace TLDsl.Cli.Commands;
 /// <summary><c>tldsl predict</c>: labels and probabilities for image files.</summary>
 internal static class PredictCommand
 {
+    /// <summary>Images per forward pass (RunModel's default).</summary>
+    private const int BatchSize = 32;
+
     public static Command Create()
     {
         var run = new Argument<string>("run") { Description = "A run folder printed by 'tldsl train'." };
@@ -18,7 +21,7 @@ internal static class PredictCommand
         var top = new Option<int>("--top") { Description = "Also list the N most probable labels per image.", DefaultValueFactory = _ => 1 };
         var checkpoint = Text.CheckpointOption();
         var format = Text.FormatOption();
-        var command = new Command("predict", "Classify images with a run's model. Text output: one line per image, 'image<TAB>label<TAB>probability', then with --top N the N best as indented 'label probability' lines.");
+        var command = new Command("predict", "Classify images with a run's model. Text output: one line per image, 'image<TAB>label<TAB>probability', then with --top N the N best as indented 'label probability' lines. An image that cannot be read gets one error line on stderr; the others are still classified, and the exit code is 1.");
         command.Arguments.Add(run);
         command.Arguments.Add(images);
         command.Options.Add(top);
@@ -38,35 +41,15 @@ internal static class PredictCommand
         Text.RequireRun(runPath);
         var files = images.SelectMany(Expand).ToArray();
         using var model = RunModel.Open(runPath, checkpoint);
-        var predictions = model.Predict(files, top);
-        if (json)
+        int failed = 0;
+        var predictions = new List<ImagePrediction>(files.Length);
+        void Print(ImagePrediction p)
         {
-            Text.WriteJson(w =>
+            predictions.Add(p);
+            if (json)
             {
-                w.WriteStartArray();
-                foreach (var p in predictions)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("image", p.Image);
-                    w.WriteString("label", p.Label);
-                    w.WriteNumber("probability", p.Probability);
-                    w.WriteStartArray("top");
-                    foreach (var t in p.Top)
-                    {
-                        w.WriteStartObject();
-                        w.WriteString("label", t.Label);
-                        w.WriteNumber("probability", t.Probability);
-                        w.WriteEndObject();
-                    }
-                    w.WriteEndArray();
-                    w.WriteEndObject();
-                }
-                w.WriteEndArray();
-            });
-            return ExitCodes.Success;
-        }
-        foreach (var p in predictions)
-        {
+                return;
+            }
             Console.Out.WriteLine($"{p.Image}\t{p.Label}\t{Text.Fixed(p.Probability)}");
             if (top > 1)
             {
@@ -76,8 +59,70 @@ internal static class PredictCommand
                 }
             }
         }
-        return ExitCodes.Success;
+        void Fail(DataException e)
+        {
+            failed++;
+            Console.Error.WriteLine($"error: {e.Message}");
+        }
+
+        foreach (var batch in files.Chunk(BatchSize))
+        {
+            IReadOnlyList<ImagePrediction> done;
+            try
+            {
+                done = model.Predict(batch, top, BatchSize);
+            }
+            catch (DataException)
+            {
+                // One bad image must not cost the others their result: the batch again, one image at a time.
+                foreach (var file in batch)
+                {
+                    try
+                    {
+                        Print(model.Predict([file], top, 1)[0]);
+                    }
+                    catch (DataException e)
+                    {
+                        Fail(e);
+                    }
+                }
+                continue;
+            }
+            foreach (var p in done)
+            {
+                Print(p);
+            }
+        }
+        if (json)
+        {
+            WriteJson(predictions);
+        }
+        return failed == 0 ? ExitCodes.Success : ExitCodes.UserError;
     }
+
+    private static void WriteJson(IReadOnlyList<ImagePrediction> predictions) =>
+        Text.WriteJson(w =>
+        {
+            w.WriteStartArray();
+            foreach (var p in predictions)
+            {
+                w.WriteStartObject();
+                w.WriteString("image", p.Image);
+                w.WriteString("label", p.Label);
+                w.WriteNumber("probability", p.Probability);
+                w.WriteStartArray("top");
+                foreach (var t in p.Top)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("label", t.Label);
+                    w.WriteNumber("probability", t.Probability);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        });
 
     /// <summary>A file as it is; a folder as the images under it.</summary>
     private static IEnumerable<string> Expand(string path)

@@ -23,7 +23,8 @@ public sealed class CsvImageSource : IImageSource
     /// <param name="root">The folder relative paths start from; null for the CSV file's folder.</param>
     /// <param name="labels">The pipeline's labels, in order; null takes the distinct labels of the file, sorted ordinally.</param>
     /// <exception cref="DataException">The file is missing or empty; a row is malformed, names a missing image or a
-    /// label the pipeline does not list (the message gives the file and line).</exception>
+    /// label the pipeline does not list (the message gives the file and line); with labels from the file, a label
+    /// cannot be a class name or there are fewer than two.</exception>
     public CsvImageSource(string csvPath, string? root, IReadOnlyList<string>? labels)
     {
         ArgumentNullException.ThrowIfNull(csvPath);
@@ -100,6 +101,12 @@ public sealed class CsvImageSource : IImageSource
 
             _files[i] = path;
             _labelIds[i] = id;
+        }
+
+        // After the rows, so that a missing image is reported at its line first.
+        if (labels is null)
+        {
+            ClassNames.FromCsv(csvPath, Labels);
         }
     }
 

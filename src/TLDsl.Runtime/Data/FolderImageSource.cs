@@ -7,8 +7,9 @@ namespace TLDsl.Runtime.Data;
 
 /// <summary>An image folder: one subfolder per class, named like the label, holding <c>.png</c>, <c>.jpg</c>,
 /// <c>.jpeg</c> or <c>.bmp</c> files (any letter case; nested folders are searched too). Files are sorted ordinally by
-/// their path, so the order is the same on every machine. Folders whose name starts with '.' are skipped; other
-/// files are ignored.</summary>
+/// their path, so the order is the same on every machine. Every subfolder is a class: one that cannot be (a name
+/// starting with '.', or one that is no label) is an error, never skipped. Inside a class folder, files and folders
+/// whose name starts with '.' are skipped, and files of other types are ignored.</summary>
 public sealed class FolderImageSource : IImageSource
 {
     /// <summary>The file extensions read, lower case.</summary>
@@ -22,7 +23,8 @@ public sealed class FolderImageSource : IImageSource
     /// <param name="root">The folder holding one subfolder per class.</param>
     /// <param name="labels">The pipeline's labels, in order; null takes the subfolder names, sorted ordinally.</param>
     /// <exception cref="DataException">The root is missing; a class folder is not one of the labels; a label has no
-    /// folder or its folder holds no images.</exception>
+    /// folder or its folder holds no images; with labels from the folders, a folder name cannot be a label or there are
+    /// fewer than two.</exception>
     public FolderImageSource(string root, IReadOnlyList<string>? labels)
     {
         ArgumentNullException.ThrowIfNull(root);
@@ -38,7 +40,6 @@ public sealed class FolderImageSource : IImageSource
         var folders = Directory.EnumerateDirectories(root)
             .Select(Path.GetFileName)
             .OfType<string>()
-            .Where(name => !name.StartsWith('.'))
             .Order(StringComparer.Ordinal)
             .ToList();
         if (folders.Count == 0)
@@ -49,7 +50,7 @@ public sealed class FolderImageSource : IImageSource
 
         if (labels is null)
         {
-            Labels = folders;
+            Labels = ClassNames.FromFolders(root, folders);
         }
         else
         {

@@ -98,7 +98,7 @@ public static class TorchNative
         if (!OperatingSystem.IsLinux())
         {
             attempts.Add("not Linux: TorchSharp's own loader is used as it is");
-            return Initialise(new TorchNativeStatus(TorchNativeMode.Stock, null, null, attempts), attempts);
+            return Initialise(new TorchNativeStatus(TorchNativeMode.Stock, null, null, attempts), attempts, libtorchFolder: null);
         }
 
         var original = NativeLibraryLocator.Find(LibraryFileName, attempts)
@@ -109,7 +109,7 @@ public static class TorchNative
         {
             _handle = stock;
             attempts.Add($"loaded {original} as shipped");
-            return Initialise(new TorchNativeStatus(TorchNativeMode.Stock, original, null, attempts), attempts);
+            return Initialise(new TorchNativeStatus(TorchNativeMode.Stock, original, null, attempts), attempts, Path.GetDirectoryName(original)!);
         }
 
         string error = DescribeLoadFailure(original);
@@ -145,13 +145,14 @@ public static class TorchNative
         // TorchSharp probes "LibTorchSharp" by name; a bare-name dlopen finds the loaded copy by SONAME, and this
         // handler covers probing orders where a full path to the stock file is tried last.
         AssemblyLoadContext.Default.ResolvingUnmanagedDll += ResolveTorchSharp;
-        return Initialise(new TorchNativeStatus(TorchNativeMode.Patched, patched, original, attempts), attempts);
+        return Initialise(new TorchNativeStatus(TorchNativeMode.Patched, patched, original, attempts), attempts, folder);
     }
 
     private static IntPtr ResolveTorchSharp(System.Reflection.Assembly assembly, string name) =>
         name is "LibTorchSharp" or LibraryFileName ? _handle : IntPtr.Zero;
 
-    private static TorchNativeStatus Initialise(TorchNativeStatus status, List<string> attempts)
+    // libtorchFolder: where libtorch was loaded from (Linux), for the NNPACK switch; null elsewhere.
+    private static TorchNativeStatus Initialise(TorchNativeStatus status, List<string> attempts, string? libtorchFolder)
     {
         try
         {
@@ -164,6 +165,10 @@ public static class TorchNative
             throw new TorchNativeLoadException($"TorchSharp did not initialise after the native library was loaded: {first}", attempts);
         }
         attempts.Add("TorchSharp initialised");
+        if (libtorchFolder is not null)
+        {
+            NnpackSwitch.DisableWhereUnsupported(libtorchFolder, attempts);
+        }
         return status;
     }
 

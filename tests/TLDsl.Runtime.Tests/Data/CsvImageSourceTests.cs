@@ -53,7 +53,7 @@ public sealed class CsvImageSourceTests : IDisposable
     {
         FolderImageSourceTests.Png(_dir.File("img", "say \"hi\".png"), 9);
         var csv = Csv("\"img/say \"\"hi\"\".png\",cat\n");
-        var source = new CsvImageSource(csv, null, null);
+        var source = new CsvImageSource(csv, null, ["cat"]);
         Assert.EndsWith("say \"hi\".png", source.NameOf(0), StringComparison.Ordinal);
     }
 

@@ -23,7 +23,8 @@ public sealed class FolderImageSourceTests : IDisposable
         ImageFiles.WriteJpeg(_dir.File("data", "cat", "x.jpeg"), new byte[64], 8, 8, 1);
         ImageFiles.WriteJpeg(_dir.File("data", "cat", "nested", "y.JPG"), new byte[64], 8, 8, 1);
         File.WriteAllText(_dir.File("data", "cat", "notes.txt"), "ignored");
-        Png(_dir.File("data", ".hidden", "z.png"), 0);
+        Png(_dir.File("data", "dog", ".hidden", "z.png"), 0);
+        Png(_dir.File("data", "dog", ".z.png"), 0);
         return Path.Combine(_dir.Path, "data");
     }
 

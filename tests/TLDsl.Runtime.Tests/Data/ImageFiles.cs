@@ -36,6 +36,34 @@ internal static class ImageFiles
         Chunk(file, "IEND", []);
     }
 
+    /// <summary>A gray PNG of one value, written a row at a time: a 20000x20000 image is a few hundred KB on disk.
+    /// <paramref name="idatBytes"/> keeps only that many bytes of the compressed data (a header that promises more
+    /// pixels than the file holds).</summary>
+    public static void WriteSolidGrayPng(string path, int width, int height, byte value, int? idatBytes = null)
+    {
+        using var file = File.Create(path);
+        file.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        var header = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(header, width);
+        BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
+        header[8] = 8;
+        Chunk(file, "IHDR", header);
+        using var raw = new MemoryStream();
+        using (var zlib = new ZLibStream(raw, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            var row = new byte[width + 1];
+            Array.Fill(row, value, 1, width);
+            for (var y = 0; y < height; y++)
+            {
+                zlib.Write(row);
+            }
+        }
+
+        var data = raw.ToArray();
+        Chunk(file, "IDAT", idatBytes is { } keep ? data[..keep] : data);
+        Chunk(file, "IEND", []);
+    }
+
     /// <summary>24-bit uncompressed BMP (bottom-up, BGR, rows padded to 4 bytes) from RGB or gray pixels.</summary>
     public static void WriteBmp(string path, byte[] pixels, int width, int height, int channels)
     {

@@ -1,0 +1,61 @@
+using System;
+using System.IO;
+using TLDsl.Runtime.Data;
+using Xunit;
+
+namespace TLDsl.Runtime.Tests.Data;
+
+/// <summary>With labels from a CSV file, its labels follow the same rules as listed ones.</summary>
+public sealed class CsvClassNameTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private string Csv(params (string File, string Label)[] rows)
+    {
+        var lines = new System.Text.StringBuilder("path,label\n");
+        foreach (var (file, label) in rows)
+        {
+            FolderImageSourceTests.Png(_dir.File(file), 5);
+            lines.Append(file).Append(',').Append(label).Append('\n');
+        }
+
+        var path = _dir.File("list.csv");
+        File.WriteAllText(path, lines.ToString());
+        return path;
+    }
+
+    [Fact]
+    public void LabelWithoutLetterOrDigitIsRefused()
+    {
+        var csv = Csv(("a.png", "cat"), ("b.png", "---"));
+        var e = Assert.Throws<DataException>(() => new CsvImageSource(csv, null, null));
+        Assert.Contains($"{csv}: labels that cannot be classes", e.Message, StringComparison.Ordinal);
+        Assert.Contains("label '---': a class name needs at least one letter or digit", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LabelsWithTheSameIdentifierAreRefused()
+    {
+        var csv = Csv(("a.png", "ankle boot"), ("b.png", "ankle_boot"));
+        var e = Assert.Throws<DataException>(() => new CsvImageSource(csv, null, null));
+        Assert.Contains("'ankle boot' and 'ankle_boot' both become the label identifier 'AnkleBoot'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OneLabelIsRefused()
+    {
+        var csv = Csv(("a.png", "cat"), ("b.png", "cat"));
+        var e = Assert.Throws<DataException>(() => new CsvImageSource(csv, null, null));
+        Assert.Contains($"{csv}: every row has the label 'cat'; a classifier needs at least two classes", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ListedLabelsAreNotReChecked()
+    {
+        // A pipeline that lists its labels has had them validated (TLD0014/TLD0015); one listed label is the spec's call.
+        var csv = Csv(("a.png", "cat"), ("b.png", "cat"));
+        Assert.Equal(["cat"], new CsvImageSource(csv, null, ["cat"]).Labels);
+    }
+}
