@@ -34,7 +34,7 @@ public static class StateDictFile
             return format switch
             {
                 WeightsFormat.PyTorch => FromHashtable(path, PyTorchUnpickler.UnpickleStateDict(path)),
-                WeightsFormat.Safetensors => Safetensors.LoadStateDict(path),
+                WeightsFormat.Safetensors => SafetensorsReader.Read(path),
                 _ => ReadTorchSharp(path),
             };
         }
