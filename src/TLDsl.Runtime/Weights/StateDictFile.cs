@@ -1,10 +1,7 @@
 using System;
-using System.Collections;
 using System.Collections.Generic;
 using System.IO;
 using System.Security.Cryptography;
-using TorchSharp;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace TLDsl.Runtime.Weights;
@@ -33,7 +30,7 @@ public static class StateDictFile
         {
             return format switch
             {
-                WeightsFormat.PyTorch => FromHashtable(path, PyTorchUnpickler.UnpickleStateDict(path)),
+                WeightsFormat.PyTorch => PyTorchZipReader.Read(path),
                 WeightsFormat.Safetensors => SafetensorsReader.Read(path),
                 WeightsFormat.TorchSharp => TorchSharpDatReader.Read(path),
                 _ => throw new ArgumentOutOfRangeException(nameof(path), format, "unknown weights format"),
@@ -45,7 +42,7 @@ public static class StateDictFile
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // The readers throw many types on malformed input (EndOfStream, InvalidData, NotSupported, zip errors...).
+            // The readers name what they check; the file system or the zip library can still fail (I/O, damaged entries).
             throw new WeightsLoadException($"{path}: not a valid {Describe(format)} file ({e.GetType().Name}: {FirstLine(e.Message)}).", e);
         }
     }
@@ -64,20 +61,6 @@ public static class StateDictFile
         {
             throw new WeightsLoadException($"{path}: SHA-256 is {actual}, but the pipeline pins {expected}; the file was not loaded.");
         }
-    }
-
-    private static Dictionary<string, Tensor> FromHashtable(string path, Hashtable table)
-    {
-        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in table)
-        {
-            if (entry.Key is not string key || entry.Value is not Tensor tensor)
-            {
-                throw new WeightsLoadException($"{path}: entry '{entry.Key}' is not a tensor; a state dict (name -> tensor) is expected, not a whole pickled model or checkpoint.");
-            }
-            result[key] = tensor;
-        }
-        return result;
     }
 
     private static string Describe(WeightsFormat format) => format switch
