@@ -95,10 +95,14 @@ public sealed class RunModel : IDisposable
             {
                 Checkpoints.LoadModel(folder, model);
             }
-            catch (Weights.WeightsLoadException e) when (CheckpointClasses(model, folder, labels.Count) is { } trained)
+            catch (Weights.WeightsLoadException e)
             {
                 // The head was sized by the class list, so a line added to or removed from labels.txt shows up as a
                 // shape mismatch in model.dat: name the list instead.
+                if (CheckpointClasses(model, folder, labels.Count) is not { } trained)
+                {
+                    throw;
+                }
                 string source = fromFile is null ? $"the pipeline's data ({pipeline.Path})" : run.LabelsFile;
                 throw new CheckpointException($"{source} lists {labels.Count} classes, but the checkpoint {folder} was trained on {trained}: a run's class list cannot change after training.", e);
             }
