@@ -85,12 +85,27 @@ public sealed class RunModel : IDisposable
         string folder = (checkpoint == CheckpointChoice.Best ? Checkpoints.Best(run) : Checkpoints.Latest(run))
             ?? throw new DirectoryNotFoundException($"{run.Path}: the run has no checkpoint yet; train it first.");
         // The classes the run was trained on; only runs from before labels.txt ask the pipeline (and its data) again.
-        var labels = run.ReadLabels() ?? PipelineInterpreter.Labels(pipeline);
+        var fromFile = run.ReadLabels();
+        var labels = fromFile ?? PipelineInterpreter.Labels(pipeline);
         var plan = PipelineInterpreter.ModelPlan(pipeline, labels) with { Weights = WeightsSource.None };
         var model = TransferModelBuilder.Build(plan, pipeline.Spec.Name);
         try
         {
-            Checkpoints.LoadModel(folder, model);
+            try
+            {
+                Checkpoints.LoadModel(folder, model);
+            }
+            catch (Weights.WeightsLoadException e)
+            {
+                // The head was sized by the class list, so a line added to or removed from labels.txt shows up as a
+                // shape mismatch in model.dat: name the list instead.
+                if (CheckpointClasses(model, folder, labels.Count) is not { } trained)
+                {
+                    throw;
+                }
+                string source = fromFile is null ? $"the pipeline's data ({pipeline.Path})" : run.LabelsFile;
+                throw new CheckpointException($"{source} lists {labels.Count} classes, but the checkpoint {folder} was trained on {trained}: a run's class list cannot change after training.", e);
+            }
             model.eval();
             return new RunModel(run, pipeline, labels, model, folder);
         }
@@ -98,6 +113,42 @@ public sealed class RunModel : IDisposable
         {
             model.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>The class count the checkpoint's head was trained for, when it differs from <paramref name="classes"/>;
+    /// null when it agrees or the head's output layer cannot be told (then the load error stands as it is).</summary>
+    private static long? CheckpointClasses(TransferModel model, string checkpoint, int classes)
+    {
+        // The output layer: the head's last weight matrix, whose rows are the classes.
+        var own = model.state_dict();
+        string? key = own
+            .Where(kv => kv.Key.StartsWith("head.", StringComparison.Ordinal) && kv.Key.EndsWith(".weight", StringComparison.Ordinal)
+                && kv.Value.shape.Length == 2)
+            .Select(kv => kv.Key)
+            .LastOrDefault();
+        if (key is null || own[key].shape[0] != classes)
+        {
+            return null;
+        }
+        Dictionary<string, Tensor> state;
+        try
+        {
+            state = Checkpoints.ReadWeights(checkpoint);
+        }
+        catch (Exception e) when (e is Weights.WeightsLoadException or CheckpointException)
+        {
+            return null;
+        }
+        try
+        {
+            return state.TryGetValue(key, out var trained) && trained.shape.Length == 2 && trained.shape[0] != classes
+                ? trained.shape[0]
+                : null;
+        }
+        finally
+        {
+            Weights.ReadBuffers.Release(state);
         }
     }
 

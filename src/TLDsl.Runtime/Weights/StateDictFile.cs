@@ -1,10 +1,7 @@
 using System;
-using System.Collections;
 using System.Collections.Generic;
 using System.IO;
 using System.Security.Cryptography;
-using TorchSharp;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace TLDsl.Runtime.Weights;
@@ -33,9 +30,10 @@ public static class StateDictFile
         {
             return format switch
             {
-                WeightsFormat.PyTorch => FromHashtable(path, PyTorchUnpickler.UnpickleStateDict(path)),
-                WeightsFormat.Safetensors => Safetensors.LoadStateDict(path),
-                _ => ReadTorchSharp(path),
+                WeightsFormat.PyTorch => PyTorchZipReader.Read(path),
+                WeightsFormat.Safetensors => SafetensorsReader.Read(path),
+                WeightsFormat.TorchSharp => TorchSharpDatReader.Read(path),
+                _ => throw new ArgumentOutOfRangeException(nameof(path), format, "unknown weights format"),
             };
         }
         catch (WeightsLoadException)
@@ -44,7 +42,7 @@ public static class StateDictFile
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // The readers throw many types on malformed input (EndOfStream, InvalidData, NotSupported, zip errors...).
+            // The readers name what they check; the file system or the zip library can still fail (I/O, damaged entries).
             throw new WeightsLoadException($"{path}: not a valid {Describe(format)} file ({e.GetType().Name}: {FirstLine(e.Message)}).", e);
         }
     }
@@ -65,63 +63,12 @@ public static class StateDictFile
         }
     }
 
-    private static Dictionary<string, Tensor> FromHashtable(string path, Hashtable table)
-    {
-        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in table)
-        {
-            if (entry.Key is not string key || entry.Value is not Tensor tensor)
-            {
-                throw new WeightsLoadException($"{path}: entry '{entry.Key}' is not a tensor; a state dict (name -> tensor) is expected, not a whole pickled model or checkpoint.");
-            }
-            result[key] = tensor;
-        }
-        return result;
-    }
-
-    // TorchSharp's Module.save: LEB128 entry count, then per entry a BinaryWriter string key and a tensor.
-    private static Dictionary<string, Tensor> ReadTorchSharp(string path)
-    {
-        using var stream = File.OpenRead(path);
-        using var reader = new BinaryReader(stream);
-        long count = DecodeLeb128(reader);
-        if (count < 0 || count > 1_000_000)
-        {
-            throw new WeightsLoadException($"{path}: implausible entry count {count}; not a TorchSharp .dat state dict.");
-        }
-        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        for (long i = 0; i < count; i++)
-        {
-            string key = reader.ReadString();
-            result[key] = TensorExtensionMethods.Load(reader, skip: false);
-        }
-        if (stream.Position != stream.Length)
-        {
-            throw new WeightsLoadException($"{path}: {stream.Length - stream.Position} bytes follow the last entry; the file is not a TorchSharp state dict.");
-        }
-        return result;
-    }
-
-    private static long DecodeLeb128(BinaryReader reader)
-    {
-        long value = 0;
-        for (int shift = 0; shift < 64; shift += 7)
-        {
-            byte b = reader.ReadByte();
-            value |= (long)(b & 0x7f) << shift;
-            if ((b & 0x80) == 0)
-            {
-                return value;
-            }
-        }
-        throw new InvalidDataException("entry count is not a valid LEB128 number");
-    }
-
     private static string Describe(WeightsFormat format) => format switch
     {
         WeightsFormat.PyTorch => "PyTorch state dict (.pth/.pt zip)",
         WeightsFormat.Safetensors => "safetensors",
-        _ => "TorchSharp .dat",
+        WeightsFormat.TorchSharp => "TorchSharp .dat",
+        _ => throw new ArgumentOutOfRangeException(nameof(format), format, "unknown weights format"),
     };
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();
