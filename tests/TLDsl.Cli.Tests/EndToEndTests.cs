@@ -88,6 +88,8 @@ public sealed class EndToEndTests : IDisposable
 
         // export
         string export = Path.Combine(_folder, "export");
+        Directory.CreateDirectory(export);
+        File.WriteAllBytes(Path.Combine(export, "model.safetensors.tmp"), new byte[60_000_000]); // left by an interrupted export
         var exported = await Tldsl("export", run + Path.DirectorySeparatorChar, "--out", export); // as a shell completes a folder
         Assert.True(exported.ExitCode == 0, exported.ToString());
         Assert.Contains($"from the run `TinyFashion/{Path.GetFileName(run)}` (checkpoint `epoch-", File.ReadAllText(Path.Combine(export, "README.md")), StringComparison.Ordinal);

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
+using TLDsl.Runtime.IO;
 using TLDsl.Runtime.Pipelines;
 using TLDsl.Runtime.Surgery;
 using TorchSharp.PyBridge;
@@ -36,12 +37,12 @@ public static class RunExporter
         string readme = Path.Combine(outDir, "README.md");
 
         var state = run.Model.state_dict();
-        string temp = weights + ".tmp";
-        Safetensors.SaveStateDict(temp, state);
-        File.Move(temp, weights, overwrite: true);
-        File.WriteAllText(pipeline, run.Pipeline.Text);
-        File.WriteAllText(labels, string.Concat(run.Labels.Select(l => l + "\n")));
-        File.WriteAllText(readme, Readme(run, state));
+        // Each file whole or not at all: a fixed ".tmp" name written without truncation kept the tail of an
+        // interrupted larger export, which strict readers refuse.
+        AtomicFile.Write(weights, stream => Safetensors.SaveStateDict(stream, state, leaveOpen: true));
+        AtomicFile.WriteAllText(pipeline, run.Pipeline.Text);
+        AtomicFile.WriteAllText(labels, string.Concat(run.Labels.Select(l => l + "\n")));
+        AtomicFile.WriteAllText(readme, Readme(run, state));
         return new ExportResult(Path.GetFullPath(outDir), new[] { weights, pipeline, labels, readme }.Select(Path.GetFullPath).ToArray(),
             run.Checkpoint, state.Count);
     }
