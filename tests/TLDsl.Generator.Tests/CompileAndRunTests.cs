@@ -198,16 +198,16 @@ public sealed class CompileAndRunTests
     }
 
     /// <summary>Asserts the generated and runtime models have the same state-dict keys, copies the runtime's weights into
-    /// the generated model and asserts identical outputs (eval mode, 2 images of <paramref name="size"/> pixels, 3 labels);
-    /// returns the keys, sorted.</summary>
-    private static List<string> AssertSameModel(nn.Module<Tensor, Tensor> generated, nn.Module<Tensor, Tensor> runtime, int size)
+    /// the generated model and asserts identical outputs (eval mode, 2 images of <paramref name="size"/> pixels and
+    /// <paramref name="channels"/> channels, 3 labels); returns the keys, sorted.</summary>
+    internal static List<string> AssertSameModel(nn.Module<Tensor, Tensor> generated, nn.Module<Tensor, Tensor> runtime, int size, int channels = 3)
     {
         var expectedKeys = runtime.state_dict().Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
         Assert.Equal(expectedKeys, generated.state_dict().Keys.OrderBy(k => k, StringComparer.Ordinal).ToList());
         generated.load_state_dict(runtime.state_dict());
         generated.eval();
         runtime.eval();
-        using var input = randn(2, 3, size, size);
+        using var input = randn(2, channels, size, size);
         using (no_grad())
         {
             using var a = generated.call(input);
