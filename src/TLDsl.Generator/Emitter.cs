@@ -1,5 +1,7 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
+using TLDsl.Spec.Catalogue;
 
 namespace TLDsl.Generator;
 
@@ -136,7 +138,7 @@ internal static class Emitter
         bool graph = m.Graph != GraphLayout.None;
         var fields = graph
             ? m.GraphLayers.Select(l => (l.Name, l.FieldType)).ToList()
-            : m.Steps.Where(s => s.Kind == StepKind.Child).Select(s => (s.Name, s.FieldType)).ToList();
+            : m.Steps.Where(s => s.Kind == LayoutStepKind.Child).Select(s => (s.Name, s.FieldType)).ToList();
         w.Line("/// <summary>");
         if (graph)
         {
@@ -221,11 +223,13 @@ internal static class Emitter
         {
             foreach (var s in m.Steps)
             {
+                // The same operations as the runtime's LayoutStep.Run.
                 w.Line(s.Kind switch
                 {
-                    StepKind.Child => "x = " + Identifier(s.Name) + ".call(x);",
-                    StepKind.Pool => "x = global::TorchSharp.torch.nn.functional.adaptive_avg_pool2d(x, new long[] { 1, 1 });",
-                    _ => "x = x.flatten(1);",
+                    LayoutStepKind.Child => "x = " + Identifier(s.Name) + ".call(x);",
+                    LayoutStepKind.GlobalAveragePool => "x = global::TorchSharp.torch.nn.functional.adaptive_avg_pool2d(x, new long[] { 1, 1 });",
+                    LayoutStepKind.Flatten => "x = x.flatten(1);",
+                    _ => throw new InvalidOperationException("unknown layout step kind " + s.Kind),
                 });
             }
         }

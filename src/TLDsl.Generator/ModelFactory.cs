@@ -78,29 +78,12 @@ internal static class ModelFactory
         return sb.ToString();
     }
 
-    /// <summary>The runtime's forward layout, derived from the catalogue's children: a pooling child is followed by a
-    /// flatten; a spatial child followed by a flat one gets a global average pool and a flatten between them.</summary>
-    internal static List<StepModel> Layout(BaseModelInfo model)
-    {
-        var steps = new List<StepModel>();
-        ChildInfo? previous = null;
-        foreach (var child in model.Children)
-        {
-            bool pooling = !child.Spatial && child.Kind.IndexOf("Pool", StringComparison.Ordinal) >= 0;
-            if (!pooling && !child.Spatial && previous is { Spatial: true })
-            {
-                steps.Add(new StepModel("(pool)", StepKind.Pool, ""));
-                steps.Add(new StepModel("(flatten)", StepKind.Flatten, ""));
-            }
-            steps.Add(new StepModel(child.Name, StepKind.Child, KnownKinds.Contains(child.Kind) ? "global::TorchSharp.Modules." + child.Kind : ModuleType));
-            if (pooling)
-            {
-                steps.Add(new StepModel("(flatten)", StepKind.Flatten, ""));
-            }
-            previous = child;
-        }
-        return steps;
-    }
+    /// <summary>The runtime's forward layout, as the catalogue's <c>layout:</c> lists it (exported from the runtime's own
+    /// declaration): each child with its TorchSharp type, and the functional steps between them.</summary>
+    internal static List<StepModel> Layout(BaseModelInfo model) =>
+        model.Layout.Select(step => new StepModel(step.Name, step.Kind, step.Kind == LayoutStepKind.Child ? FieldType(model.FindChild(step.Name)!.Kind) : "")).ToList();
+
+    private static string FieldType(string kind) => KnownKinds.Contains(kind) ? "global::TorchSharp.Modules." + kind : ModuleType;
 
     /// <summary>Applies <c>drop</c> / <c>cut_at</c> as the runtime's BackboneCut does: keep the steps before the first dropped layer.</summary>
     internal static List<StepModel> Cut(List<StepModel> layout, BaseModelInfo model, BaseSpec spec)
@@ -133,11 +116,11 @@ internal static class ModelFactory
         var kept = new List<StepModel>();
         foreach (var step in layout)
         {
-            if (step.Kind == StepKind.Child && step.Name == first)
+            if (step.Kind == LayoutStepKind.Child && step.Name == first)
             {
                 break;
             }
-            if (step.Kind == StepKind.Child && first.StartsWith(step.Name + ".", StringComparison.Ordinal))
+            if (step.Kind == LayoutStepKind.Child && first.StartsWith(step.Name + ".", StringComparison.Ordinal))
             {
                 if (int.TryParse(first.Substring(step.Name.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int index) && index > 0)
                 {
@@ -177,7 +160,7 @@ internal static class ModelFactory
         return listing.Modules
             .Where(m => kept.Contains(m.Name))
             .OrderBy(m => order.IndexOf(m.Name))
-            .Select(m => new GraphLayerModel(m.Name, KnownKinds.Contains(m.Kind) ? "global::TorchSharp.Modules." + m.Kind : ModuleType))
+            .Select(m => new GraphLayerModel(m.Name, FieldType(m.Kind)))
             .ToList();
     }
 

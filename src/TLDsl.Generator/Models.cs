@@ -1,6 +1,7 @@
 using System;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
+using TLDsl.Spec.Catalogue;
 using TLDsl.Spec.Diagnostics;
 using TLDsl.Spec.Model;
 
@@ -34,15 +35,8 @@ internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePosition
 /// <summary>A diagnostic ready to report: no compiler objects, only values.</summary>
 internal sealed record DiagnosticInfo(string Id, SpecDiagnosticSeverity Severity, string Message, LocationInfo? Location);
 
-/// <summary>One step of the backbone's forward pass: a kept child, or a global pool / flatten between children.</summary>
-internal sealed record StepModel(string Name, StepKind Kind, string FieldType);
-
-internal enum StepKind
-{
-    Child,
-    Pool,
-    Flatten,
-}
+/// <summary>One step of the backbone's forward pass: a kept child (with its field type), or a global pool / flatten between children.</summary>
+internal sealed record StepModel(string Name, LayoutStepKind Kind, string FieldType);
 
 /// <summary>One added head layer: its index (state-dict key <c>head.N</c>), TorchSharp type and a short description.</summary>
 internal sealed record HeadModel(int Index, string FieldType, string FieldName, string Description);

@@ -198,16 +198,30 @@ public sealed class CompileAndRunTests
     }
 
     /// <summary>Asserts the generated and runtime models have the same state-dict keys, copies the runtime's weights into
-    /// the generated model and asserts identical outputs (eval mode, 2 images of <paramref name="size"/> pixels, 3 labels);
-    /// returns the keys, sorted.</summary>
-    private static List<string> AssertSameModel(nn.Module<Tensor, Tensor> generated, nn.Module<Tensor, Tensor> runtime, int size)
+    /// the generated model and asserts identical outputs (see <see cref="AssertSameOutputs"/>); returns the keys, sorted.</summary>
+    internal static List<string> AssertSameModel(nn.Module<Tensor, Tensor> generated, nn.Module<Tensor, Tensor> runtime, int size, int channels = 3)
+    {
+        var expectedKeys = AssertSameKeys(generated, runtime);
+        generated.load_state_dict(runtime.state_dict());
+        AssertSameOutputs(generated, runtime, size, channels);
+        return expectedKeys;
+    }
+
+    /// <summary>Asserts both models have the same state-dict keys; returns them, sorted.</summary>
+    internal static List<string> AssertSameKeys(nn.Module<Tensor, Tensor> generated, nn.Module<Tensor, Tensor> runtime)
     {
         var expectedKeys = runtime.state_dict().Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
         Assert.Equal(expectedKeys, generated.state_dict().Keys.OrderBy(k => k, StringComparer.Ordinal).ToList());
-        generated.load_state_dict(runtime.state_dict());
+        return expectedKeys;
+    }
+
+    /// <summary>Asserts identical outputs in eval mode for 2 random images of <paramref name="size"/> pixels and
+    /// <paramref name="channels"/> channels, 3 labels.</summary>
+    internal static void AssertSameOutputs(nn.Module<Tensor, Tensor> generated, nn.Module<Tensor, Tensor> runtime, int size, int channels)
+    {
         generated.eval();
         runtime.eval();
-        using var input = randn(2, 3, size, size);
+        using var input = randn(2, channels, size, size);
         using (no_grad())
         {
             using var a = generated.call(input);
@@ -215,7 +229,6 @@ public sealed class CompileAndRunTests
             Assert.Equal(new long[] { 2, 3 }, a.shape);
             Assert.Equal(0f, (a - b).abs().max().item<float>());
         }
-        return expectedKeys;
     }
 
 }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text;
+using TLDsl.Spec.Catalogue;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -25,7 +26,7 @@ public static class CatalogueExporter
         var module = architecture.Create();
         module.eval();
         var children = module.named_children().ToDictionary(c => c.name, c => c.module);
-        var outputs = ChildOutputs(architecture, children, architecture.DefaultInputSize);
+        var outputs = StepOutputs(architecture, children);
         string? classifierChild = architecture.Classifier?.Split('.')[0];
 
         var yaml = new StringBuilder();
@@ -46,15 +47,24 @@ public static class CatalogueExporter
                 yaml.Append("  ").Append(w.Name).Append(":\n    normalize: ").Append(Normalize(w.Normalization)).Append('\n');
             }
         }
-        var last = outputs.LastOrDefault(o => o.Name != classifierChild && IsBefore(architecture, o.Name, classifierChild));
-        long featureSize = last.Shape is null ? 0 : last.Shape.Aggregate(1L, (a, b) => a * b);
+        // The features once the classifier is dropped: the output of the last step before it (a cut keeps the
+        // functional steps that follow the last kept child).
+        int end = classifierChild is null ? outputs.Count : outputs.FindIndex(o => o.Step.Kind == LayoutStepKind.Child && o.Step.Name == classifierChild);
+        long featureSize = end > 0 ? outputs[end - 1].Shape.Aggregate(1L, (a, b) => a * b) : 0;
         yaml.Append(Inv($"feature_size: {featureSize}\n"));
         yaml.Append("classifier: [").Append(classifierChild ?? "").Append("]\n");
         yaml.Append("stages: [").Append(string.Join(", ", Stages(architecture, children).Select(s => "[" + string.Join(", ", s) + "]"))).Append("]\n");
         yaml.Append("children:\n");
-        foreach (var (name, shape) in outputs)
+        foreach (var (step, shape) in outputs.Where(o => o.Step.Kind == LayoutStepKind.Child))
         {
-            yaml.Append(Inv($"  - {{name: {name}, kind: {Kind(children[name])}, out_channels: {shape[0]}, spatial: {(shape.Length == 3 ? "true" : "false")}}}\n"));
+            yaml.Append(Inv($"  - {{name: {step.Name}, kind: {Kind(children[step.Name])}, {Output(shape)}}}\n"));
+        }
+        yaml.Append("layout:\n");
+        foreach (var (step, shape) in outputs)
+        {
+            yaml.Append(step.Kind == LayoutStepKind.Child
+                ? Inv($"  - {step.Name}\n")
+                : Inv($"  - {{name: {step.Name}, {Output(shape)}}}\n"));
         }
         yaml.Append("modules:\n");
         foreach (var (name, m) in module.named_modules().Where(m => m.name.Length > 0))
@@ -82,46 +92,21 @@ public static class CatalogueExporter
         yaml.Append("}\n");
     }
 
-    private static bool IsBefore(BaseArchitecture architecture, string name, string? other)
+    /// <summary>Each layout step with its own per-sample output shape, at the architecture's default input size.</summary>
+    private static List<(LayoutStep Step, long[] Shape)> StepOutputs(BaseArchitecture architecture, Dictionary<string, Module> children)
     {
-        if (other is null)
-        {
-            return true;
-        }
-        var names = architecture.Layout.Where(s => s.Kind == LayoutStepKind.Child).Select(s => s.Name).ToList();
-        return names.IndexOf(name) < names.IndexOf(other);
-    }
-
-    /// <summary>Per-sample output shape of each layout child, after any functional steps that directly follow it.</summary>
-    private static List<(string Name, long[] Shape)> ChildOutputs(BaseArchitecture architecture, Dictionary<string, Module> children, int size)
-    {
-        var result = new List<(string, long[])>();
-        var x = zeros(1, architecture.InputChannels, size, size);
-        string? current = null;
+        var result = new List<(LayoutStep, long[])>();
+        var x = zeros(1, architecture.InputChannels, architecture.DefaultInputSize, architecture.DefaultInputSize);
         foreach (var step in architecture.Layout)
         {
-            x = step.Kind switch
-            {
-                LayoutStepKind.Child => ((Module<Tensor, Tensor>)children[step.Name]).call(x),
-                LayoutStepKind.GlobalAveragePool => functional.adaptive_avg_pool2d(x, [1, 1]),
-                _ => x.flatten(1),
-            };
-            if (step.Kind == LayoutStepKind.Child)
-            {
-                if (current is not null)
-                {
-                    result[^1] = (result[^1].Item1, result[^1].Item2);
-                }
-                result.Add((step.Name, x.shape.Skip(1).ToArray()));
-                current = step.Name;
-            }
-            else if (current is not null)
-            {
-                result[^1] = (current, x.shape.Skip(1).ToArray());
-            }
+            x = step.Run(x, name => (Module<Tensor, Tensor>)children[name]);
+            result.Add((step, x.shape.Skip(1).ToArray()));
         }
         return result;
     }
+
+    /// <summary>A step's output as the catalogue records it: channels, and whether it is a map (also 1x1) or a vector.</summary>
+    private static string Output(long[] shape) => Inv($"out_channels: {shape[0]}, spatial: {(shape.Length == 3 ? "true" : "false")}");
 
     /// <summary>Stages for <c>first_stages: N</c>: ResNets by their stem and layers; models with a <c>features</c>
     /// Sequential by resolution — a new stage starts at each block that halves the feature map.</summary>

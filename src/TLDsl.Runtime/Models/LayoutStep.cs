@@ -1,21 +1,15 @@
+using System;
+using TLDsl.Spec.Catalogue;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
 namespace TLDsl.Runtime.Models;
 
-/// <summary>What a step of an architecture's forward pass does.</summary>
-public enum LayoutStepKind
-{
-    /// <summary>Calls the registered child module of that name.</summary>
-    Child,
-
-    /// <summary>A functional global average pool to 1x1 (the module has no child for it).</summary>
-    GlobalAveragePool,
-
-    /// <summary>Flattens everything after the batch dimension.</summary>
-    Flatten,
-}
-
 /// <summary>One step of an architecture's forward pass, in order. Running the steps reproduces the module's own
-/// <c>forward</c> exactly (a test holds every architecture to this), which lets surgery stop at any step.</summary>
-/// <param name="Name">The child's name (its state-dict prefix), or a descriptive name for a functional step.</param>
+/// <c>forward</c> exactly (a test holds every architecture to this), which lets surgery stop at any step. The catalogue
+/// files carry the same steps (<see cref="CatalogueExporter"/> writes them), and the generator emits them.</summary>
+/// <param name="Name">The child's name (its state-dict prefix), or the functional step's name
+/// (<see cref="LayoutStepInfo.PoolName"/>, <see cref="LayoutStepInfo.FlattenName"/>).</param>
 /// <param name="Kind">Child module or functional step.</param>
 public sealed record LayoutStep(string Name, LayoutStepKind Kind)
 {
@@ -26,8 +20,22 @@ public sealed record LayoutStep(string Name, LayoutStepKind Kind)
     public static LayoutStep Child(string name) => new(name, LayoutStepKind.Child);
 
     /// <summary>The functional pool torchvision's MobileNetV2 uses.</summary>
-    public static LayoutStep Pool() => new("(pool)", LayoutStepKind.GlobalAveragePool);
+    public static LayoutStep Pool() => new(LayoutStepInfo.PoolName, LayoutStepKind.GlobalAveragePool);
 
     /// <summary>The functional flatten before a classifier.</summary>
-    public static LayoutStep Flatten() => new("(flatten)", LayoutStepKind.Flatten);
+    public static LayoutStep Flatten() => new(LayoutStepInfo.FlattenName, LayoutStepKind.Flatten);
+
+    /// <summary>Runs the step on <paramref name="x"/>; <paramref name="child"/> gives a child step's module by name.
+    /// The one implementation of each kind (the generator emits the same operations).</summary>
+    public Tensor Run(Tensor x, Func<string, Module<Tensor, Tensor>> child)
+    {
+        ArgumentNullException.ThrowIfNull(child);
+        return Kind switch
+        {
+            LayoutStepKind.Child => child(Name).call(x),
+            LayoutStepKind.GlobalAveragePool => functional.adaptive_avg_pool2d(x, [1, 1]),
+            LayoutStepKind.Flatten => x.flatten(1),
+            _ => throw new InvalidOperationException($"unknown layout step kind {Kind}"),
+        };
+    }
 }

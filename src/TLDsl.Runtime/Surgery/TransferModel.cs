@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using TLDsl.Runtime.Models;
+using TLDsl.Spec.Catalogue;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -113,12 +114,7 @@ public sealed class TransferModel : Module<Tensor, Tensor>
         for (int i = from; i < to; i++)
         {
             var step = _steps[i];
-            var next = step.Kind switch
-            {
-                LayoutStepKind.Child => _stepModules[step.Name].call(x),
-                LayoutStepKind.GlobalAveragePool => functional.adaptive_avg_pool2d(x, [1, 1]),
-                _ => x.flatten(1),
-            };
+            var next = step.Run(x, name => _stepModules[name]);
             // A step's output is only the next step's input: let it go now rather than at the end of the caller's
             // dispose scope (autograd keeps what backward needs), so a forward holds about two activations, not all.
             if (!ReferenceEquals(x, input) && !ReferenceEquals(x, next))

@@ -17,6 +17,8 @@ namespace TLDsl.Spec.Catalogue;
 /// <param name="Classifier">Top-level children that form the classifier (empty for a headless model).</param>
 /// <param name="Stages">Ordered groups of module names (any depth), for <c>first_stages: N</c>; a member selects its descendants.</param>
 /// <param name="Children">Top-level children in forward order.</param>
+/// <param name="Layout">The forward pass: the children and the functional steps (pool, flatten) between them, in order,
+/// as the runtime runs it. For an ONNX layer listing, whose layers run as a graph, its layers in order.</param>
 /// <param name="Modules">Every named module (dotted names; order not significant), with parameter and buffer shapes.</param>
 public sealed record BaseModelInfo(
     string Name,
@@ -29,6 +31,7 @@ public sealed record BaseModelInfo(
     EquatableArray<string> Classifier,
     EquatableArray<EquatableArray<string>> Stages,
     EquatableArray<ChildInfo> Children,
+    EquatableArray<LayoutStepInfo> Layout,
     EquatableArray<ModuleInfo> Modules)
 {
     /// <summary>The named weights, or null.</summary>
@@ -38,6 +41,35 @@ public sealed record BaseModelInfo(
     /// <summary>The top-level child, or null.</summary>
     /// <param name="name">A top-level name.</param>
     public ChildInfo? FindChild(string name) => Children.FirstOrDefault(c => c.Name == name);
+
+    /// <summary>What the model delivers when the top-level child <paramref name="name"/> is the last one kept: the output
+    /// of the functional steps that follow it in the layout (a cut keeps them), else the child's own; null for an
+    /// unknown child.</summary>
+    /// <param name="name">A top-level name.</param>
+    public LayoutStepInfo? OutputAfter(string name)
+    {
+        var at = -1;
+        for (var i = 0; i < Layout.Count; i++)
+        {
+            if (Layout[i].Kind == LayoutStepKind.Child && Layout[i].Name == name)
+            {
+                at = i;
+                break;
+            }
+        }
+
+        if (at < 0)
+        {
+            return null;
+        }
+
+        while (at + 1 < Layout.Count && Layout[at + 1].Kind != LayoutStepKind.Child)
+        {
+            at++;
+        }
+
+        return Layout[at];
+    }
 }
 
 /// <summary>Named weights: what they are called and how inputs must be normalised for them.</summary>
@@ -50,8 +82,9 @@ public sealed record WeightsInfo(string Name, EquatableArray<double> Mean, Equat
 /// <summary>A top-level child of the model.</summary>
 /// <param name="Name">e.g. <c>layer4</c>.</param>
 /// <param name="Kind">The module class, e.g. <c>Sequential</c>.</param>
-/// <param name="OutChannels">Channels (or features) of its output.</param>
-/// <param name="Spatial">True when its output is a spatial map [N, C, H, W] (a head must pool or flatten it).</param>
+/// <param name="OutChannels">Channels (or features) of its own output (functional steps after it are layout steps, see
+/// <see cref="BaseModelInfo.OutputAfter"/>).</param>
+/// <param name="Spatial">True when its own output is a map [N, C, H, W] (also when 1x1); false for a vector [N, C].</param>
 public sealed record ChildInfo(string Name, string Kind, int OutChannels, bool Spatial);
 
 /// <summary>A named module.</summary>

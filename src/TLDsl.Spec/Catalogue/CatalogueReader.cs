@@ -11,8 +11,13 @@
 //   feature_size: 512                    # features once the classifier is dropped
 //   classifier: [fc]                     # top-level children forming the classifier; [] when headless
 //   stages: [[conv1, bn1, relu, maxpool], [layer1], ...]   # ordered groups of module names (any depth, e.g. features.3)
-//   children:                            # top-level children, forward order
-//     - {name: conv1, kind: Conv2d, out_channels: 64, spatial: true}
+//   children:                            # top-level children, forward order; each with its own output
+//     - {name: conv1, kind: Conv2d, out_channels: 64, spatial: true}   # spatial: a map [N, C, H, W] (also 1x1)
+//   layout:                              # the forward pass: every child once, in order, and the functional steps
+//     - conv1                            # between them with their output: (pool) is a global average pool to 1x1,
+//     - avgpool                          # (flatten) flattens all but the batch dimension. Generated from the
+//     - {name: (flatten), out_channels: 512, spatial: false}   # runtime's ModelZoo; the generator emits this forward.
+//     - fc                               # ONNX layer listings (family: onnx) have none: their layers run as a graph.
 //   modules:                             # every named module (named_modules() minus the root); order not significant
 //     - {name: layer1.0.bn1, kind: BatchNorm2d, params: {weight: [64], bias: [64]},
 //        buffers: {running_mean: [64], running_var: [64], num_batches_tracked: []}}
@@ -33,6 +38,9 @@ namespace TLDsl.Spec.Catalogue;
 /// <summary>Reads one catalogue file (the format is described at the top of this source file and in docs/pipeline-reference.md).</summary>
 public static class CatalogueReader
 {
+    /// <summary>The family of ONNX layer listings (written by the runtime's OnnxLayerListing).</summary>
+    public const string OnnxFamily = "onnx";
+
     /// <summary>Largest accepted catalogue or layer listing file, in characters.</summary>
     public const int MaxCharacters = 4_000_000;
 
@@ -76,7 +84,7 @@ public static class CatalogueReader
 
     private static BaseModelInfo ReadModel(Cursor c)
     {
-        c.AllowOnly("name", "family", "input", "weights", "feature_size", "classifier", "stages", "children", "modules");
+        c.AllowOnly("name", "family", "input", "weights", "feature_size", "classifier", "stages", "children", "layout", "modules");
         var input = c.Map("input");
         input.AllowOnly("size", "channels");
         var size = input.Ints("size");
@@ -87,9 +95,11 @@ public static class CatalogueReader
 
         var weights = c.Map("weights");
         var weightInfos = weights.Keys().Select(name => ReadWeights(name, weights.Map(name))).ToArray();
+        var family = c.String("family");
+        var children = c.Seq("children").Select((n, i) => ReadChild(c.Item(n, "children", i))).ToArray();
         return new BaseModelInfo(
             c.String("name"),
-            c.String("family"),
+            family,
             size.Count == 2 ? size[0] : 0,
             size.Count == 2 ? size[1] : 0,
             input.Int("channels"),
@@ -97,7 +107,8 @@ public static class CatalogueReader
             c.Int("feature_size"),
             EquatableArray.From(c.Strings("classifier")),
             EquatableArray.From(c.Seq("stages").Select(s => EquatableArray.From(((YamlSequenceNode)s).Children.Select(Text)))),
-            EquatableArray.From(c.Seq("children").Select((n, i) => ReadChild(c.Item(n, "children", i)))),
+            EquatableArray.From(children),
+            EquatableArray.From(ReadLayout(c, family, children)),
             EquatableArray.From(c.Seq("modules").Select((n, i) => ReadModule(c.Item(n, "modules", i)))));
     }
 
@@ -118,7 +129,72 @@ public static class CatalogueReader
     private static ChildInfo ReadChild(Cursor c)
     {
         c.AllowOnly("name", "kind", "out_channels", "spatial");
-        return new ChildInfo(c.String("name"), c.String("kind"), c.Int("out_channels"), c.String("spatial") == "true");
+        return new ChildInfo(c.String("name"), c.String("kind"), c.Int("out_channels"), c.Bool("spatial"));
+    }
+
+    /// <summary>The forward layout: children by name, functional steps as mappings with their output. An ONNX layer
+    /// listing has none (its layers run as a graph, with nothing between them): its steps are its layers.</summary>
+    private static List<LayoutStepInfo> ReadLayout(Cursor c, string family, IReadOnlyList<ChildInfo> children)
+    {
+        var asChildren = children.Select(ch => new LayoutStepInfo(ch.Name, LayoutStepKind.Child, ch.OutChannels, ch.Spatial)).ToList();
+        if (family == OnnxFamily)
+        {
+            if (c.Has("layout"))
+            {
+                c.Problem("'layout' is not allowed in an ONNX layer listing (family: " + OnnxFamily + "): its layers run as a graph");
+            }
+
+            return asChildren;
+        }
+
+        var steps = new List<LayoutStepInfo>();
+        var items = c.Seq("layout");
+        for (var i = 0; i < items.Count; i++)
+        {
+            var at = "layout[" + i.ToString(CultureInfo.InvariantCulture) + "]";
+            if (items[i] is YamlScalarNode scalar)
+            {
+                var child = asChildren.FirstOrDefault(ch => ch.Name == scalar.Value);
+                if (child is null)
+                {
+                    c.Problem("'" + at + "': '" + scalar.Value + "' is not a child; children: " + string.Join(", ", children.Select(ch => ch.Name)));
+                }
+                else
+                {
+                    steps.Add(child);
+                }
+
+                continue;
+            }
+
+            if (items[i] is not YamlMappingNode)
+            {
+                c.Problem("'" + at + "' must be a child's name or a mapping {name: " + LayoutStepInfo.PoolName + " or " + LayoutStepInfo.FlattenName + ", out_channels, spatial}");
+                continue;
+            }
+
+            var step = c.Item(items[i], "layout", i);
+            step.AllowOnly("name", "out_channels", "spatial");
+            var name = step.String("name");
+            LayoutStepKind? kind = name == LayoutStepInfo.PoolName ? LayoutStepKind.GlobalAveragePool
+                : name == LayoutStepInfo.FlattenName ? LayoutStepKind.Flatten
+                : null;
+            if (kind is null)
+            {
+                c.Problem("'" + at + ".name' must be " + LayoutStepInfo.PoolName + " or " + LayoutStepInfo.FlattenName + " (a child is written as its name), not '" + name + "'");
+                continue;
+            }
+
+            steps.Add(new LayoutStepInfo(name, kind.Value, step.Int("out_channels"), step.Bool("spatial")));
+        }
+
+        var order = steps.Where(s => s.Kind == LayoutStepKind.Child).Select(s => s.Name);
+        if (!order.SequenceEqual(children.Select(ch => ch.Name)))
+        {
+            c.Problem("'layout' must list every child once, in the order of 'children' (" + string.Join(", ", children.Select(ch => ch.Name)) + ")");
+        }
+
+        return steps;
     }
 
     private static ModuleInfo ReadModule(Cursor c)
@@ -183,6 +259,17 @@ public static class CatalogueReader
             Get(key) is YamlScalarNode s ? s.Value ?? string.Empty : Missing(key, "a word", string.Empty);
 
         public int Int(string key) => int.Parse(String(key) is { Length: > 0 } t ? t : "0", NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+
+        public bool Bool(string key)
+        {
+            var text = String(key);
+            if (text != "true" && text != "false" && text.Length > 0)
+            {
+                Problem("'" + _path + key + "' must be true or false, not '" + text + "'");
+            }
+
+            return text == "true";
+        }
 
         public IReadOnlyList<string> Strings(string key) => Seq(key).Select(Text).ToArray();
 

@@ -20,7 +20,8 @@ internal sealed class HeadShapeChecker
     {
         int? labelCount = labels.FromData || _ctx.Checker.HasErrorsUnder("labels") ? null : labels.Items.Count;
         var headBroken = _ctx.Checker.HasErrorsUnder("head");
-        var last = _ctx.Model is null || _ctx.KeptChildren.Count == 0 ? null : _ctx.KeptChildren[_ctx.KeptChildren.Count - 1];
+        // What the kept backbone delivers: its last child's output, after the functional steps (pool, flatten) the cut keeps.
+        var last = _ctx.Model is null || _ctx.KeptChildren.Count == 0 ? null : _ctx.Model.OutputAfter(_ctx.KeptChildren[_ctx.KeptChildren.Count - 1].Name);
         int? features = last?.OutChannels;
         var spatial = last?.Spatial ?? false;
         var resolved = new List<HeadLayerSpec>();

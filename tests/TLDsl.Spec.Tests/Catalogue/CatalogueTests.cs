@@ -31,7 +31,8 @@ public class CatalogueTests
             Assert.All(model.Stages.SelectMany(s => s), name => Assert.Contains(model.Modules, m => m.Name == name));
             Assert.All(model.Classifier, name => Assert.NotNull(model.FindChild(name)));
             var backbone = model.Children.Where(c => !model.Classifier.Contains(c.Name)).ToArray();
-            Assert.True(backbone.Length > 0 && backbone[^1].OutChannels == model.FeatureSize, pair.Key + ": feature_size must equal the output of the last child before the classifier");
+            Assert.True(backbone.Length > 0 && model.OutputAfter(backbone[^1].Name)!.OutChannels == model.FeatureSize, pair.Key + ": feature_size must equal the output after the last child before the classifier");
+            Assert.Equal(model.Children.Select(c => c.Name), model.Layout.Where(s => s.Kind == LayoutStepKind.Child).Select(s => s.Name));
             Assert.All(model.Weights, w => Assert.Equal(model.Channels, w.Mean.Count));
         }
 
@@ -65,8 +66,56 @@ public class CatalogueTests
         Assert.True(weights.Bgr);
         Assert.Equal(new[] { 103.06, 115.90, 123.15 }, weights.Mean.Select(m => System.Math.Round(m, 2)));
         Assert.Empty(weights.Std);
-        Assert.False(model.Children[model.Children.Count - 1].Spatial);
+        Assert.True(model.FindChild("avgpool")!.Spatial); // its own output is a 1x1 map...
+        Assert.Equal(new LayoutStepInfo(LayoutStepInfo.FlattenName, LayoutStepKind.Flatten, 512, false), model.OutputAfter("avgpool")); // ...which the layout flattens
     }
+
+    [Fact]
+    public void Mobilenet_v2_layout_pools_and_flattens_its_spatial_features_before_the_classifier()
+    {
+        var model = Get("mobilenet_v2");
+        Assert.Equal(new[] { "features", LayoutStepInfo.PoolName, LayoutStepInfo.FlattenName, "classifier" }, model.Layout.Select(s => s.Name));
+        Assert.Equal(new[] { LayoutStepKind.Child, LayoutStepKind.GlobalAveragePool, LayoutStepKind.Flatten, LayoutStepKind.Child }, model.Layout.Select(s => s.Kind));
+        Assert.Equal(new ChildInfo("features", "Sequential", 1280, true), model.FindChild("features")); // was spatial: false (recorded after the pool)
+        Assert.Equal((1280, false), (model.OutputAfter("features")!.OutChannels, model.OutputAfter("features")!.Spatial));
+        Assert.Null(model.OutputAfter("nope"));
+    }
+
+    [Theory]
+    [InlineData("  - {name: (squash), out_channels: 4, spatial: false}\n", "'layout[1].name' must be (pool) or (flatten) (a child is written as its name), not '(squash)'")]
+    [InlineData("  - fc\n", "'layout[1]': 'fc' is not a child; children: a, b")]
+    [InlineData("  - [x]\n", "'layout[1]' must be a child's name or a mapping")]
+    [InlineData("  - {name: (pool), out_channels: 4, spatial: maybe}\n", "'layout[1].spatial' must be true or false, not 'maybe'")]
+    [InlineData("  - b\n", "'layout' must list every child once, in the order of 'children' (a, b)")]
+    public void Reader_reports_a_malformed_layout(string secondStep, string expected)
+    {
+        var text = Tiny.Replace("  - {name: (flatten), out_channels: 4, spatial: false}\n", secondStep, System.StringComparison.Ordinal);
+        Assert.NotEqual(Tiny, text);
+        Assert.Null(CatalogueReader.Read(text, out var errors));
+        Assert.Contains(errors, e => e.Contains(expected, System.StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Layout_is_required_in_a_catalogue_file_and_refused_in_an_onnx_listing()
+    {
+        Assert.NotNull(CatalogueReader.Read(Tiny, out var errors));
+        Assert.Empty(errors);
+        var withoutLayout = Tiny.Replace("layout:\n  - a\n  - {name: (flatten), out_channels: 4, spatial: false}\n  - b\n", string.Empty, System.StringComparison.Ordinal);
+        Assert.DoesNotContain("layout", withoutLayout, System.StringComparison.Ordinal);
+        Assert.Null(CatalogueReader.Read(withoutLayout, out errors));
+        Assert.Contains("'layout' must be a list", errors);
+
+        var listing = CatalogueReader.Read(withoutLayout.Replace("family: cnn", "family: onnx", System.StringComparison.Ordinal), out errors);
+        Assert.Empty(errors);
+        Assert.Equal(new[] { "a", "b" }, listing!.Layout.Select(s => s.Name)); // a graph's layers, nothing between them
+        Assert.Null(CatalogueReader.Read(Tiny.Replace("family: cnn", "family: onnx", System.StringComparison.Ordinal), out errors));
+        Assert.Contains(errors, e => e.StartsWith("'layout' is not allowed in an ONNX layer listing", System.StringComparison.Ordinal));
+    }
+
+    private const string Tiny = "name: tiny\nfamily: cnn\ninput: {size: [8, 8], channels: 1}\nweights: {}\nfeature_size: 4\nclassifier: [b]\nstages: [[a]]\n" +
+        "children:\n  - {name: a, kind: Conv2d, out_channels: 4, spatial: true}\n  - {name: b, kind: Linear, out_channels: 2, spatial: false}\n" +
+        "layout:\n  - a\n  - {name: (flatten), out_channels: 4, spatial: false}\n  - b\n" +
+        "modules: []\n";
 
     [Fact]
     public void Reader_reports_malformed_files()
@@ -128,20 +177,38 @@ public class EveryModelTests
     {
         Assert.True(ModelCatalogue.Default.TryGet(name, out var model));
         var kept = model.Children.Where(c => !model.Classifier.Contains(c.Name)).ToArray();
+        var spatial = model.OutputAfter(kept[^1].Name)!.Spatial;
         var lastStage = model.Stages[model.Stages.Count - 1][0];
         var yaml = "version: 1\n" +
             "base: { model: " + name + ", drop: [classifier] }\n" +
             "input: { normalize: { mean: [" + Repeat("0.5", model.Channels) + "], std: [" + Repeat("0.25", model.Channels) + "] } }\n" +
             "labels: [a, b, c]\n" +
-            "head:\n" + (kept[^1].Spatial ? "  - pool: avg\n" : string.Empty) + "  - dropout: 0.2\n  - linear: labels\n" +
+            "head:\n" + (spatial ? "  - pool: avg\n" : string.Empty) + "  - dropout: 0.2\n  - linear: labels\n" +
             "freeze: [backbone]\n" +
             "train:\n  phases:\n    - { epochs: 1 }\n    - { epochs: 1, unfreeze: [\"" + lastStage + "\"], lr: { \"" + lastStage + "\": 1e-4, head: 1e-3 } }\n";
         var result = Parse.Text(yaml);
         Assert.True(result.Spec is not null && result.Diagnostics.Count == 0, name + ":\n" + Parse.Format(result));
-        Assert.Equal(model.FeatureSize, result.Spec!.Head[kept[^1].Spatial ? 1 : 0].InFeatures);
+        Assert.Equal(model.FeatureSize, result.Spec!.Head[spatial ? 1 : 0].InFeatures);
 
         var stages = Parse.Text(yaml.Replace("freeze: [backbone]", "freeze: [{ first_stages: " + model.Stages.Count + " }]", System.StringComparison.Ordinal));
         Assert.True(stages.Spec is not null, name + ":\n" + Parse.Format(stages));
+    }
+
+    [Theory]
+    [InlineData("mobilenet_v2", "features", false, 1280)] // the layout pools and flattens after features: a vector
+    [InlineData("vgg11", "features", true, 512)] // the layout's avgpool comes after features: a map
+    [InlineData("vgg11", "avgpool", false, 25088)] // avgpool's 7x7 map, flattened
+    [InlineData("resnet18", "layer4", true, 512)]
+    public void The_head_receives_what_the_layout_delivers_after_the_cut(string name, string cutAt, bool spatial, int features)
+    {
+        var yaml = "version: 1\nbase: { model: " + name + ", cut_at: " + cutAt + " }\nlabels: [a, b]\nhead:\n" +
+            (spatial ? "  - pool: avg\n" : string.Empty) + "  - linear: labels\ntrain: { epochs: 1 }\n";
+        var result = Parse.Text(yaml);
+        Assert.True(result.Spec is not null && result.Diagnostics.Count == 0, name + ":\n" + Parse.Format(result));
+        Assert.Equal(features, result.Spec!.Head[^1].InFeatures);
+
+        var wrong = Parse.Text(spatial ? yaml.Replace("  - pool: avg\n", string.Empty, System.StringComparison.Ordinal) : yaml.Replace("head:\n", "head:\n  - pool: avg\n", System.StringComparison.Ordinal));
+        Assert.Equal("TLD0020", Assert.Single(wrong.Diagnostics).Id);
     }
 
     private static string Repeat(string value, int count) => string.Join(", ", Enumerable.Repeat(value, count));

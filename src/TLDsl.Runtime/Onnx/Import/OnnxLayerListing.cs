@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
+using TLDsl.Spec.Catalogue;
 using static TorchSharp.torch;
 
 namespace TLDsl.Runtime.Onnx.Import;
@@ -57,7 +58,7 @@ public static class OnnxLayerListing
         var yaml = new StringBuilder();
         yaml.Append("# Generated from the ONNX graph by TLDsl.Runtime's OnnxLayerListing (`tldsl inspect model.onnx`); do not edit.\n");
         yaml.Append("name: ").Append(name).Append('\n');
-        yaml.Append("family: onnx\n");
+        yaml.Append("family: ").Append(CatalogueReader.OnnxFamily).Append('\n');
         yaml.Append(Inv($"input: {{size: [{h}, {w}], channels: {module.InputChannels}}}\n"));
         yaml.Append("weights: {}\n");
         yaml.Append(Inv($"feature_size: {featureSize}\n"));
