@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
+using TLDsl.Runtime.Training;
 
 namespace TLDsl.Cli.Tests;
 
@@ -58,6 +59,7 @@ public sealed class KillAndResumeTests : IDisposable
             }
         }
 
+        // The killed process held the run's training lock; the operating system released it with the process.
         var resumed = await CliProcess.RunAsync(null, "train", "--resume", killedRun);
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
 
@@ -69,6 +71,63 @@ public sealed class KillAndResumeTests : IDisposable
         byte[] frozenKilled = File.ReadAllBytes(Path.Combine(killedRun, "checkpoints", "frozen.dat"));
         Assert.True(frozenWhole.AsSpan().SequenceEqual(frozenKilled), "frozen.dat differs between the runs");
         Assert.Equal(File.ReadAllLines(Path.Combine(wholeRun, "metrics.csv")).Select(Losses), File.ReadAllLines(Path.Combine(killedRun, "metrics.csv")).Select(Losses));
+    }
+
+    [Fact]
+    public async Task A_run_in_training_refuses_a_second_train_stays_readable_and_is_free_once_its_holder_ends()
+    {
+        string run = await TrainedRun("Locked", "--max-steps", "3");
+        using (var held = RunLock.Acquire(RunFolder.Open(run))) // what a training process holds
+        {
+            var second = await CliProcess.RunAsync(null, "train", "--resume", run);
+            Assert.True(second.ExitCode == 1, second.ToString());
+            Assert.StartsWith($"error: {run}: the run is being trained by another process (pid {Environment.ProcessId} on ", second.Stderr, StringComparison.Ordinal);
+            Assert.Contains(Path.Combine(run, RunLock.FileName), second.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", second.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("--verbose", second.Stderr, StringComparison.Ordinal);
+
+            var evaluate = await CliProcess.RunAsync(null, "evaluate", run, "--checkpoint", "last");
+            Assert.True(evaluate.ExitCode == 0, evaluate.ToString());
+        }
+        var resumed = await CliProcess.RunAsync(null, "train", "--resume", run);
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Contains("finished: all phases completed", resumed.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_resume_whose_last_pointer_leads_outside_the_run_is_refused_and_the_offered_command_resumes()
+    {
+        string run = await TrainedRun("Pointer", "--max-steps", "3");
+        string last = Path.Combine(run, "checkpoints", "last");
+        File.WriteAllText(last, "../../../w");
+        var before = Directory.GetFiles(run, "*", SearchOption.AllDirectories).Order().ToArray();
+
+        var refused = await CliProcess.RunAsync(null, "train", "--resume", run);
+        Assert.True(refused.ExitCode == 1, refused.ToString());
+        Assert.StartsWith($"error: {run}: cannot resume: {last} names '../../../w', which is outside the run's checkpoints folder", refused.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("step 0", refused.Stdout, StringComparison.Ordinal);
+        Assert.Equal(before, Directory.GetFiles(run, "*", SearchOption.AllDirectories).Order());
+        const string Offer = "Resume from the newest whole one explicitly with: tldsl train --resume ";
+        string command = refused.Stderr.Split('\n').Single(l => l.Contains(Offer, StringComparison.Ordinal)).TrimEnd('\r');
+        Assert.EndsWith($"\"{run}\" --from epoch-0000-step-00000003", command, StringComparison.Ordinal);
+
+        var misuse = await CliProcess.RunAsync(null, "train", "--from", "epoch-0000-step-00000003");
+        Assert.True(misuse.ExitCode == 2, misuse.ToString());
+
+        var resumed = await CliProcess.RunAsync(null, "train", "--resume", run, "--from", command[(command.LastIndexOf(' ') + 1)..]);
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Contains("resumed from ", resumed.Stdout + resumed.Stderr, StringComparison.Ordinal);
+        Assert.Contains("finished: all phases completed, 1 epoch(s), 5 step(s)", resumed.Stdout, StringComparison.Ordinal);
+        Assert.Equal("epoch-0001-step-00000005", File.ReadAllText(last).Trim());
+    }
+
+    /// <summary>Trains the tiny pipeline (80 training images, 5 steps per epoch) with <paramref name="options"/>; the run folder.</summary>
+    private async Task<string> TrainedRun(string name, params string[] options)
+    {
+        string pipeline = TestFiles.TinyPipeline(_folder, name);
+        var train = await CliProcess.RunAsync(null, ["train", pipeline, .. options]);
+        Assert.True(train.ExitCode == 0, train.ToString());
+        return Directory.GetDirectories(Path.Combine(_folder, "runs", name)).Single();
     }
 
     private static string LastCheckpoint(string run) =>

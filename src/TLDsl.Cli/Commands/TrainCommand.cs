@@ -13,27 +13,32 @@ internal static class TrainCommand
     public static Command Create()
     {
         var pipeline = new Argument<string?>("pipeline") { Description = "The pipeline file (*.tl.yaml). Omit with --resume.", Arity = ArgumentArity.ZeroOrOne };
-        var resume = new Option<string?>("--resume") { Description = "Continue this run folder from its latest checkpoint." };
+        var resume = new Option<string?>("--resume") { Description = "Continue this run folder from its latest checkpoint (never from the start: a run whose checkpoints/last is missing or broken is refused, naming the newest whole checkpoint)." };
+        var from = new Option<string?>("--from") { Description = "With --resume: continue from this checkpoint of the run (its folder name under checkpoints/, or its path) instead of the latest." };
         var runs = new Option<string?>("--runs") { Description = "Where new run folders go (default: the pipeline's train.runs, relative to the pipeline file)." };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (default: libtorch's choice)." };
         var noCache = new Option<bool>("--no-cache") { Description = "Do not cache the frozen backbone's features (slower; for comparisons)." };
         var maxSteps = new Option<long?>("--max-steps") { Description = "Stop with a checkpoint after this many optimizer steps in total (resume later with --resume)." };
         var command = new Command("train", "Train a pipeline: builds the model, trains its phases with progress, writes a run folder (checkpoints, metrics, plots, reports) and prints the validation and test accuracy. Ctrl+C stops at the next step with a checkpoint.");
         command.Arguments.Add(pipeline);
-        foreach (var o in new Option[] { resume, runs, threads, noCache, maxSteps })
+        foreach (var o in new Option[] { resume, from, runs, threads, noCache, maxSteps })
         {
             command.Options.Add(o);
         }
-        command.SetAction(parse => Run(parse.GetValue(pipeline), parse.GetValue(resume), parse.GetValue(runs), parse.GetValue(threads),
+        command.SetAction(parse => Run(parse.GetValue(pipeline), parse.GetValue(resume), parse.GetValue(from), parse.GetValue(runs), parse.GetValue(threads),
             parse.GetValue(noCache), parse.GetValue(maxSteps)));
         return command;
     }
 
-    private static int Run(string? pipeline, string? resume, string? runs, int threads, bool noCache, long? maxSteps)
+    private static int Run(string? pipeline, string? resume, string? from, string? runs, int threads, bool noCache, long? maxSteps)
     {
         if ((pipeline is null) == (resume is null))
         {
             throw new CliUserException("give either a pipeline file or --resume <run folder>, not both and not neither.", ExitCodes.Usage);
+        }
+        if (from is not null && resume is null)
+        {
+            throw new CliUserException("--from picks the checkpoint of a resume: give it with --resume <run folder>.", ExitCodes.Usage);
         }
         if (threads < 0 || maxSteps is <= 0)
         {
@@ -48,7 +53,7 @@ internal static class TrainCommand
             Text.RequireRun(resume!);
         }
         var overrides = new TrainingOverrides { RunsRoot = runs, Threads = threads, CacheFeatures = !noCache };
-        using var session = pipeline is not null ? TrainingSession.Start(pipeline, overrides) : TrainingSession.Resume(resume!, overrides);
+        using var session = pipeline is not null ? TrainingSession.Start(pipeline, overrides) : TrainingSession.Resume(resume!, overrides, from);
         Console.Out.WriteLine($"run folder: {session.Run.Path}");
 
         using var stop = new CancellationTokenSource();

@@ -38,14 +38,19 @@ public sealed record SessionResult(RunFolder Run, TrainingResult Training, Class
 /// <summary>
 /// Runs a pipeline file end to end: builds the model (load weights, drop, add, freeze), the data and the training plan,
 /// creates a new run folder holding a copy of the pipeline, trains, and writes metrics, plots and a summary. A run can be
-/// resumed from its folder alone.
+/// resumed from its folder alone. A session holds the run's <see cref="RunLock"/> until it is disposed, so no other process
+/// (or session) trains the same run meanwhile.
 /// </summary>
 public sealed class TrainingSession : IDisposable
 {
     /// <summary>The file in a run folder that holds the pipeline's text (what <see cref="Resume"/> reads).</summary>
     public const string PipelineCopy = "pipeline.tl.yaml";
 
-    private TrainingSession(PipelineFile pipeline, IReadOnlyList<string> labels, TransferModel model, DataPlan data, TrainingPlan plan, RunFolder run)
+    private readonly RunLock _lock;
+    private string? _resumeFrom;
+
+    private TrainingSession(PipelineFile pipeline, IReadOnlyList<string> labels, TransferModel model, DataPlan data, TrainingPlan plan, RunFolder run,
+        RunLock runLock, string? resumeFrom)
     {
         Pipeline = pipeline;
         Labels = labels;
@@ -53,6 +58,8 @@ public sealed class TrainingSession : IDisposable
         Data = data;
         Plan = plan;
         Run = run;
+        _lock = runLock;
+        _resumeFrom = resumeFrom;
     }
 
     /// <summary>The pipeline being run.</summary>
@@ -91,42 +98,66 @@ public sealed class TrainingSession : IDisposable
         var labels = PipelineInterpreter.Labels(pipeline);
         RunFolder.CheckLabels(labels);
         var (_, model, data, plan) = Build(pipeline, labels, overrides);
-        var run = RunFolder.CreateNew(root, pipeline.Spec.Name, now ?? DateTimeOffset.UtcNow);
-        File.WriteAllText(Path.Combine(run.Path, PipelineCopy), pipeline.Text);
-        File.WriteAllText(Path.Combine(run.Path, "source.txt"), $"{pipeline.Path}\nsha256 {pipeline.Hash}\n");
-        run.WriteLabels(labels);
-        PlanRecord.Write(run.Path, plan);
-        return new TrainingSession(pipeline, labels, model, data, plan, run);
+        RunLock? runLock = null;
+        try
+        {
+            var run = RunFolder.CreateNew(root, pipeline.Spec.Name, now ?? DateTimeOffset.UtcNow);
+            runLock = RunLock.Acquire(run);
+            File.WriteAllText(Path.Combine(run.Path, PipelineCopy), pipeline.Text);
+            File.WriteAllText(Path.Combine(run.Path, "source.txt"), $"{pipeline.Path}\nsha256 {pipeline.Hash}\n");
+            run.WriteLabels(labels);
+            PlanRecord.Write(run.Path, plan);
+            return new TrainingSession(pipeline, labels, model, data, plan, run, runLock, resumeFrom: null);
+        }
+        catch
+        {
+            runLock?.Dispose();
+            model.Dispose();
+            throw;
+        }
     }
 
-    /// <summary>Prepares to continue the run in <paramref name="runPath"/> from its latest checkpoint. Relative paths
-    /// of the pipeline resolve against the original pipeline file's folder.</summary>
-    public static TrainingSession Resume(string runPath, TrainingOverrides? overrides = null)
+    /// <summary>Prepares to continue the run in <paramref name="runPath"/> from its latest checkpoint, or from
+    /// <paramref name="fromCheckpoint"/>. Relative paths of the pipeline resolve against the original pipeline file's
+    /// folder. A resume never starts over: a run whose <c>checkpoints/last</c> is missing or does not name a whole
+    /// checkpoint of the run is refused, naming the newest whole one to pass as <paramref name="fromCheckpoint"/>.</summary>
+    /// <param name="runPath">The run folder.</param>
+    /// <param name="overrides">Settings that change no result (threads, feature cache).</param>
+    /// <param name="fromCheckpoint">A checkpoint of the run to continue from instead of the latest: its folder name
+    /// (<c>epoch-0002-step-00000012</c>) or the path of that folder.</param>
+    /// <exception cref="RunLockedException">Another process or session is training the run.</exception>
+    /// <exception cref="CheckpointException">The checkpoint to resume from is missing, outside the run or not whole.</exception>
+    public static TrainingSession Resume(string runPath, TrainingOverrides? overrides = null, string? fromCheckpoint = null)
     {
         TorchNative.EnsureLoaded();
         var run = RunFolder.Open(runPath);
-        string copy = Path.Combine(run.Path, PipelineCopy);
-        string original = File.ReadLines(Path.Combine(run.Path, "source.txt")).First();
-        var pipeline = PipelineFile.Parse(File.ReadAllText(copy), original);
-        var labels = PipelineInterpreter.Labels(pipeline);
-        if (run.ReadLabels() is { } started && !started.SequenceEqual(labels, StringComparer.Ordinal))
-        {
-            throw new PipelineException($"{run.Path}: the run started with the classes {List(started)} (labels.txt), but the data now gives {List(labels)}. A resume trains the same classes: restore the data, or start a new run.");
-        }
-        var (_, model, data, plan) = Build(pipeline, labels, overrides ?? new TrainingOverrides());
+        // Locked before anything is read: another process may be writing checkpoints and pointers right now.
+        var runLock = RunLock.Acquire(run);
+        TransferModel? model = null;
         try
         {
+            string checkpoint = ResumeCheckpoint.Resolve(run, fromCheckpoint);
+            string copy = Path.Combine(run.Path, PipelineCopy);
+            string original = File.ReadLines(Path.Combine(run.Path, "source.txt")).First();
+            var pipeline = PipelineFile.Parse(File.ReadAllText(copy), original);
+            var labels = PipelineInterpreter.Labels(pipeline);
+            if (run.ReadLabels() is { } started && !started.SequenceEqual(labels, StringComparer.Ordinal))
+            {
+                throw new PipelineException($"{run.Path}: the run started with the classes {List(started)} (labels.txt), but the data now gives {List(labels)}. A resume trains the same classes: restore the data, or start a new run.");
+            }
+            (_, model, var data, var plan) = Build(pipeline, labels, overrides ?? new TrainingOverrides());
             if (PlanRecord.Differences(run.Path, plan) is { Count: > 0 } changed)
             {
                 throw new PipelineException($"{run.Path}: the resume's training settings differ from the run's ({PlanRecord.FileName}): {string.Join("; ", changed)}. Resume with the options the run was started with.");
             }
+            return new TrainingSession(pipeline, labels, model, data, plan, run, runLock, checkpoint);
         }
         catch
         {
-            model.Dispose();
+            model?.Dispose();
+            runLock.Dispose();
             throw;
         }
-        return new TrainingSession(pipeline, labels, model, data, plan, run);
     }
 
     /// <summary>Trains (or continues training), then evaluates the best checkpoint on the test source and writes the
@@ -135,7 +166,9 @@ public sealed class TrainingSession : IDisposable
     {
         var watch = Stopwatch.StartNew();
         var trainer = new Trainer(Model, Data, Plan, Run, observer);
-        var result = trainer.Run(Checkpoints.Latest(Run), stopAfterSteps, cancellation);
+        var result = trainer.Run(_resumeFrom, stopAfterSteps, cancellation);
+        // A second call continues where this one stopped.
+        _resumeFrom = result.LastCheckpoint ?? _resumeFrom;
         ClassificationMetrics? test = null;
         if (result.State.Finished)
         {
@@ -154,7 +187,11 @@ public sealed class TrainingSession : IDisposable
     }
 
     /// <inheritdoc/>
-    public void Dispose() => Model.Dispose();
+    public void Dispose()
+    {
+        Model.Dispose();
+        _lock.Dispose();
+    }
 
     private static string List(IReadOnlyList<string> labels) => "[" + string.Join(", ", labels) + "]";
 

@@ -20,9 +20,13 @@ namespace TLDsl.Runtime.Training;
 /// </summary>
 public static class Checkpoints
 {
-    private const string LastPointer = "last";
+    /// <summary>The pointer file naming the latest checkpoint.</summary>
+    internal const string LastPointer = "last";
     private const string BestPointer = "best";
     private const string FrozenFile = "frozen.dat";
+
+    /// <summary>The files every whole checkpoint folder holds.</summary>
+    internal static readonly string[] Files = ["model.dat", "optimizer.dat", "rng.dat", "state.json"];
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>Writes a checkpoint named after the step and makes it the latest.</summary>
@@ -31,6 +35,12 @@ public static class Checkpoints
         Directory.CreateDirectory(run.Checkpoints);
         string name = string.Create(CultureInfo.InvariantCulture, $"epoch-{state.Epoch:D4}-step-{state.Step:D8}");
         string final = Path.Combine(run.Checkpoints, name);
+        if (Directory.Exists(final) && MissingFiles(final).Count > 0)
+        {
+            // A folder of this name that is not whole (damaged by hand, or left by a run resumed from an earlier
+            // checkpoint) is not this checkpoint: set it aside for the next prune and write the checkpoint afresh.
+            Directory.Move(final, Path.Combine(run.Checkpoints, $".tmp-stale-{name}-{Guid.NewGuid():N}"));
+        }
         if (Directory.Exists(final))
         {
             // The same step: no optimizer step since, so weights, optimizer and random state are what the folder holds
@@ -197,6 +207,15 @@ public static class Checkpoints
         }
     }
 
+    /// <summary>The files of <see cref="Files"/> that <paramref name="checkpoint"/> lacks.</summary>
+    internal static List<string> MissingFiles(string checkpoint) =>
+        Files.Where(f => !File.Exists(Path.Combine(checkpoint, f))).ToList();
+
+    /// <summary>True when <paramref name="name"/> can only name a folder directly inside the checkpoints folder, and not a
+    /// temporary one: a pointer holding <c>../../x</c> or an absolute path must not lead outside the run.</summary>
+    internal static bool IsCheckpointName(string name) =>
+        name.Length > 0 && !name.StartsWith('.') && name.IndexOfAny(['/', '\\', ':']) < 0 && !Path.IsPathRooted(name);
+
     private static string? Pointer(RunFolder run, string pointer)
     {
         string file = Path.Combine(run.Checkpoints, pointer);
@@ -204,7 +223,12 @@ public static class Checkpoints
         {
             return null;
         }
-        string dir = Path.Combine(run.Checkpoints, File.ReadAllText(file).Trim());
+        string name = File.ReadAllText(file).Trim();
+        if (!IsCheckpointName(name))
+        {
+            return null;
+        }
+        string dir = Path.Combine(run.Checkpoints, name);
         return Directory.Exists(dir) ? dir : null;
     }
 }

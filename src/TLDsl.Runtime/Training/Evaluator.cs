@@ -20,6 +20,7 @@ public static class Evaluator
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(source);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         bool wasTraining = model.training;
         model.eval();
         var probabilities = new List<float[]>(indices.Length);
@@ -28,10 +29,11 @@ public static class Evaluator
         try
         {
             using var noGrad = no_grad();
-            for (int start = 0; start < indices.Length; start += batchSize)
+            // Advanced by the batch actually taken, so a huge batch size cannot overflow the position.
+            for (int start = 0, count; start < indices.Length; start += count)
             {
                 using var scope = NewDisposeScope();
-                int count = Math.Min(batchSize, indices.Length - start);
+                count = Math.Min(batchSize, indices.Length - start);
                 var span = indices.AsSpan(start, count);
                 var logits = cache is null
                     ? model.call(preprocessor.Batch(source, span, train: false, seed, epoch: 0))

@@ -45,11 +45,13 @@ internal sealed class FeatureCache : IDisposable
         Tensor? memory = null;
         FileStream? file = null;
         long[]? rowShape = null;
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         using var noGrad = no_grad();
-        for (int start = 0; start < indices.Length; start += batchSize)
+        // Advanced by the batch actually taken, so a huge batch size cannot overflow the position.
+        for (int start = 0, count; start < indices.Length; start += count)
         {
             using var scope = NewDisposeScope();
-            int count = Math.Min(batchSize, indices.Length - start);
+            count = Math.Min(batchSize, indices.Length - start);
             var x = preprocessor.Batch(source, indices.AsSpan(start, count), train: false, seed, epoch: 0);
             var features = model.RunSteps(x, 0, prefix).contiguous();
             if (rowShape is null)
@@ -94,7 +96,7 @@ internal sealed class FeatureCache : IDisposable
         for (int i = 0; i < positions.Length; i++)
         {
             _file!.Seek((long)positions[i] * rowBytes, SeekOrigin.Begin);
-            _file.ReadExactly(bytes.Slice(i * rowBytes, rowBytes));
+            _file.ReadExactly(bytes.Slice(checked(i * rowBytes), rowBytes));
         }
         return tensor(buffer, [positions.Length, .. _rowShape]);
     }

@@ -42,6 +42,9 @@ public sealed class Trainer
         _data = data ?? throw new ArgumentNullException(nameof(data));
         _plan = plan ?? throw new ArgumentNullException(nameof(plan));
         _run = run ?? throw new ArgumentNullException(nameof(run));
+        // The runtime API can hand over any plan (Customize); a batch or window below 1 would train nothing.
+        ArgumentOutOfRangeException.ThrowIfLessThan(plan.BatchSize, 1, "plan.BatchSize");
+        ArgumentOutOfRangeException.ThrowIfLessThan(plan.Accumulate, 1, "plan.Accumulate");
         _observer = observer ?? NullTrainingObserver.Instance;
         _metrics = new MetricsLog(run.MetricsCsv);
     }
@@ -128,16 +131,23 @@ public sealed class Trainer
         using var trainCache = cache ? BuildCache(prefix, _data.Train, _data.TrainIndices) : null;
         using var validCache = cache ? BuildCache(prefix, _data.Valid, _data.ValidIndices) : null;
 
-        int batchSize = _plan.BatchSize;
         int n = _data.TrainIndices.Length;
-        int batches = (n + batchSize - 1) / batchSize;
+        if (n == 0)
+        {
+            throw new DataException($"{_data.Train}: no training samples are left (after the validation split and limits); phase '{phase.Name}' has nothing to train on.");
+        }
+        // A batch larger than the split is the whole split (one batch per epoch), and a window longer than the epoch is
+        // the epoch: the same batches and steps, with every index sum below within int (batch: 2147483647 once
+        // overflowed to 0 batches and "trained" 0 steps).
+        int batchSize = Math.Min(_plan.BatchSize, n);
+        int batches = (int)(((long)n + batchSize - 1) / batchSize);
         // A last batch of one sample would break BatchNorm in the head; it is left out of that epoch.
         if (batches > 1 && n % batchSize == 1)
         {
             batches--;
         }
-        int accumulate = Math.Max(1, _plan.Accumulate);
-        long stepsPerEpoch = (batches + accumulate - 1) / accumulate;
+        int accumulate = Math.Min(_plan.Accumulate, batches);
+        long stepsPerEpoch = ((long)batches + accumulate - 1) / accumulate;
         long totalSteps = stepsPerEpoch * phase.Epochs;
         using var classWeights = _plan.ClassWeights is { Count: > 0 } w ? tensor(w.ToArray()) : null;
 
@@ -212,6 +222,12 @@ public sealed class Trainer
                 _observer.BatchCompleted(state.Epoch + 1, b + 1, batches, lossSum / count, optimizer.RateOf(optimizer.Names.Count - 1));
             }
 
+            if (state.EpochSeen == 0)
+            {
+                // Never expected (every epoch has at least one batch and one step): refuse to record an untrained epoch.
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                    $"phase '{phase.Name}', epoch {state.Epoch + 1} trained no sample ({n} samples, batch {batchSize}, {batches} batches); not recording it as trained."));
+            }
             validation = _data.ValidIndices.Length > 0
                 ? Evaluator.Evaluate(_model, _data.Valid, _data.ValidIndices, _data.Preprocessor, batchSize, _plan.Seed, validCache, prefix)
                 : null;
@@ -270,7 +286,7 @@ public sealed class Trainer
     private double WindowWeight(int[] order, int windowStart, int windowEnd, int batchSize, int n)
     {
         int from = windowStart * batchSize;
-        int to = Math.Min(windowEnd * batchSize, n);
+        int to = (int)Math.Min((long)windowEnd * batchSize, n);
         if (_plan.ClassWeights is not { Count: > 0 } weights)
         {
             return to - from;

@@ -54,39 +54,46 @@ public sealed class TrainerTests : IDisposable
         string pipeline = _pipelines.Write("Resume", TwoPhases);
         var whole = Train(pipeline);
 
+        string run;
         using (var first = TrainingSession.Start(pipeline, new TrainingOverrides { RunsRoot = _pipelines.Runs }))
         {
             var stopped = first.Train(stopAfterSteps: 4);
             Assert.False(stopped.Training.State.Finished);
             Assert.Equal(4, stopped.Training.State.Step);
-            using var second = TrainingSession.Resume(first.Run.Path);
-            var resumed = second.Train();
-            Assert.True(resumed.Training.State.Finished);
-
-            var a = Weights(whole);
-            var b = Weights(resumed);
-            foreach (var key in a.Keys)
-            {
-                Assert.True(a[key].eq(b[key]).all().item<bool>(), $"{key} differs after resume");
-            }
-            Assert.Equal(whole.Training.Epochs.Select(e => (e.TrainLoss, e.ValidLoss)), resumed.Training.Epochs.Select(e => (e.TrainLoss, e.ValidLoss)));
-            Assert.Equal(whole.Test!.Accuracy, resumed.Test!.Accuracy);
+            run = first.Run.Path;
         }
+        using var second = TrainingSession.Resume(run);
+        var resumed = second.Train();
+        Assert.True(resumed.Training.State.Finished);
+
+        var a = Weights(whole);
+        var b = Weights(resumed);
+        foreach (var key in a.Keys)
+        {
+            Assert.True(a[key].eq(b[key]).all().item<bool>(), $"{key} differs after resume");
+        }
+        Assert.Equal(whole.Training.Epochs.Select(e => (e.TrainLoss, e.ValidLoss)), resumed.Training.Epochs.Select(e => (e.TrainLoss, e.ValidLoss)));
+        Assert.Equal(whole.Test!.Accuracy, resumed.Test!.Accuracy);
     }
 
     [Fact]
     public void Gradual_unfreezing_changes_layer4_only_from_phase_two_and_with_its_own_rate()
     {
         string pipeline = _pipelines.Write("Gradual", TwoPhases);
-        using var session = TrainingSession.Start(pipeline, new TrainingOverrides { RunsRoot = _pipelines.Runs });
-        var initial = session.Model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
-        var afterPhase1 = session.Train(stopAfterSteps: 12); // phase 1: 2 epochs x 6 steps (90 samples in batches of 16)
-        Assert.Equal(12, afterPhase1.Training.State.Step);
-        var mid = Weights(afterPhase1);
+        System.Collections.Generic.Dictionary<string, Tensor> initial, mid;
+        string run;
+        using (var session = TrainingSession.Start(pipeline, new TrainingOverrides { RunsRoot = _pipelines.Runs }))
+        {
+            initial = session.Model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
+            var afterPhase1 = session.Train(stopAfterSteps: 12); // phase 1: 2 epochs x 6 steps (90 samples in batches of 16)
+            Assert.Equal(12, afterPhase1.Training.State.Step);
+            mid = Weights(afterPhase1);
+            run = session.Run.Path;
+        }
         Assert.True(initial["layer4.1.conv1.weight"].eq(mid["layer4.1.conv1.weight"]).all().item<bool>(), "layer4 moved in phase 1");
         Assert.False(initial["head.1.weight"].eq(mid["head.1.weight"]).all().item<bool>(), "the head did not train in phase 1");
 
-        using var resumed = TrainingSession.Resume(session.Run.Path);
+        using var resumed = TrainingSession.Resume(run);
         var end = Weights(resumed.Train());
         double layer4Step = (end["layer4.1.conv1.weight"] - mid["layer4.1.conv1.weight"]).abs().max().item<float>();
         Assert.True(layer4Step > 0, "layer4 did not train in phase 2");
