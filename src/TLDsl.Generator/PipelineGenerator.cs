@@ -63,7 +63,7 @@ public sealed class PipelineGenerator : IIncrementalGenerator
 
         var yaml = context.AdditionalTextsProvider
             .Where(static t => t.Path.EndsWith(".tl.yaml", StringComparison.OrdinalIgnoreCase))
-            .Select(static (t, ct) => new TextFile(t.Path, t.GetText(ct)?.ToString() ?? ""))
+            .Select(static (t, ct) => new TextFile(t.Path, PipelineText(t.GetText(ct))))
             .WithTrackingName(Steps.YamlFiles);
 
         var others = context.AdditionalTextsProvider
@@ -91,6 +91,13 @@ public sealed class PipelineGenerator : IIncrementalGenerator
         Register(context, fromYaml);
         Register(context, fromAttributes);
     }
+
+    // The compiler has already loaded the file; copying only the limit and one more character keeps a huge file from
+    // being copied (and cached) again before the parser reports TLD0002.
+    private static string PipelineText(Microsoft.CodeAnalysis.Text.SourceText? text) =>
+        text is null ? ""
+        : text.Length > BoundedText.MaxPipelineCharacters ? text.ToString(new Microsoft.CodeAnalysis.Text.TextSpan(0, BoundedText.MaxPipelineCharacters + 1))
+        : text.ToString();
 
     private static void Register(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<ParsedPipeline> parsed)
     {

@@ -13,7 +13,7 @@ namespace TLDsl.Runtime.Pipelines;
 /// <param name="Spec">The validated spec.</param>
 public sealed record PipelineFile(string Path, string Text, PipelineSpec Spec)
 {
-    private static readonly PipelineParseOptions DiskFiles = new() { ReadFile = p => File.Exists(p) ? File.ReadAllText(p) : null };
+    private static readonly PipelineParseOptions DiskFiles = new() { ReadFile = p => File.Exists(p) ? BoundedText.Read(p, TLDsl.Spec.Catalogue.CatalogueReader.MaxCharacters) : null };
 
     /// <summary>SHA-256 of the file's text: the pipeline's identity in run folders and checkpoints.</summary>
     public string Hash => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Text)));
@@ -27,7 +27,8 @@ public sealed record PipelineFile(string Path, string Text, PipelineSpec Spec)
         {
             throw new FileNotFoundException($"{path}: pipeline file not found.", path);
         }
-        string text = File.ReadAllText(path);
+        // Bounded: a file past the limit (or /dev/zero) is read only up to it, and the parser reports TLD0002.
+        string text = BoundedText.ReadPipeline(path);
         return Parse(text, System.IO.Path.GetFullPath(path));
     }
 
