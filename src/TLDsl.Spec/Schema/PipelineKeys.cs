@@ -182,7 +182,7 @@ internal static class PipelineKeys
         .Add("valid", Source(true), "Validation data: a source, or {split, seed}.")
         .Add("test", Source(false), "Test data.")
         .Add("augment", new ArrayNode(Augment()), "Training-time augmentations, in order.")
-        .Add("limit_per_class", Int(1), "Use at most this many training samples per class.")
+        .Add("limit_per_class", Int(1, 100_000_000), "Use at most this many training samples per class.")
         .Add("limit_seed", Int(0), "Seed of the limit_per_class draw (default: train.seed); set it to vary train.seed over the same images.");
 
     private static TaggedNode Augment() => new TaggedNode()

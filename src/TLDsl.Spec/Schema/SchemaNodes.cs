@@ -149,7 +149,17 @@ internal sealed class StringNode : SchemaNode
         }
     }
 
-    public bool PatternMatches(string value) => Pattern is null || Regex.IsMatch(value, Pattern, RegexOptions.CultureInvariant);
+    // The whole value: .NET's '$' also matches before a final newline, so "Abc\n" would pass "^[A-Za-z_]+$".
+    public bool PatternMatches(string value)
+    {
+        if (Pattern is null)
+        {
+            return true;
+        }
+
+        var match = Regex.Match(value, Pattern, RegexOptions.CultureInvariant);
+        return match.Success && match.Index == 0 && match.Length == value.Length;
+    }
 
     /// <summary>True when the value has the pattern, length and characters this node requires.</summary>
     public bool FormatMatches(string value) => PatternMatches(value) && WithinLimits(value);

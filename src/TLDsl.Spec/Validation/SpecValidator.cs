@@ -33,6 +33,7 @@ internal sealed class SpecValidator
 
     public PipelineSpec Validate(PipelineSpec spec)
     {
+        CheckDefaultName(spec.Name);
         var labels = CheckLabels(spec.Labels);
         var baseSpec = ResolveBase(spec.Base);
         var input = ResolveInput(spec.Input, baseSpec);
@@ -41,6 +42,16 @@ internal sealed class SpecValidator
         CheckTrain(spec.Train, labels, spec.Data);
         new LimitChecker(_ctx).Check(spec.Train, spec.Data);
         return spec with { Labels = labels, Base = baseSpec, Input = input, Head = head };
+    }
+
+    // A written name is checked by the key table; the default comes from the file or class name and becomes a folder name too.
+    private void CheckDefaultName(string name)
+    {
+        if (!_ctx.Locator.Has("name") && name.Length > Schema.PipelineKeys.MaxNameLength)
+        {
+            _ctx.Report(DiagnosticDescriptors.InvalidFormat, "name", "The pipeline name (from the file or class name; set 'name' to choose one)",
+                "a C# identifier with at most " + Schema.PipelineKeys.MaxNameLength.ToString(CultureInfo.InvariantCulture) + " characters", UserText.Quote(name));
+        }
     }
 
     private LabelsSpec CheckLabels(LabelsSpec labels)

@@ -156,6 +156,21 @@ public class HostileValueTests
     }
 
     [Fact]
+    public void A_name_with_a_final_newline_is_not_an_identifier() =>
+        Rejected("name: \"Abc\\n\"\n" + Valid, "TLD0026", "name must be a C# identifier with at most 100 characters, but is 'Abc\\n'");
+
+    [Fact]
+    public void A_default_name_from_a_long_file_name_is_rejected_at_the_file()
+    {
+        var file = new string('p', 150) + ".tl.yaml";
+        var result = TLDsl.Spec.Parsing.PipelineParser.Parse(Valid, file);
+        var diagnostic = Parse.Single(result, "TLD0026");
+        Assert.StartsWith("The pipeline name (from the file or class name; set 'name' to choose one) must be a C# identifier with at most 100 characters", diagnostic.Message, StringComparison.Ordinal);
+        Assert.Equal(file, diagnostic.Span!.FilePath);
+        Assert.True(TLDsl.Spec.Parsing.PipelineParser.Parse("name: Short\n" + Valid, file).Spec is not null);
+    }
+
+    [Fact]
     public void A_huge_name_prints_a_short_line()
     {
         var diagnostic = Rejected("name: N" + new string('x', 990_000) + "\n" + Valid, "TLD0026", "name must be");
