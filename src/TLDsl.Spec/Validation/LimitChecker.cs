@@ -18,7 +18,7 @@ internal sealed class LimitChecker
 
     public LimitChecker(ValidationContext context) => _ctx = context;
 
-    public void Check(TrainSpec train, DataSpec? data)
+    public void Check(TrainSpec train, DataSpec? data, InputSpec input)
     {
         if (data is not null)
         {
@@ -40,6 +40,19 @@ internal sealed class LimitChecker
             var path = _ctx.Locator.Has("train.accumulate") ? "train.accumulate" : "train.batch";
             _ctx.Report(DiagnosticDescriptors.OutOfRange, path, "train.batch × train.accumulate (the effective batch)",
                 "at most " + I(PipelineKeys.MaxEffectiveBatch), I(train.Batch) + " × " + I(train.Accumulate));
+        }
+
+        // One input batch is one float array and one tensor: at most 2^31 - 1 values (8 GiB of float32), which .NET arrays
+        // and 32-bit offsets can hold (batch 65,536 of 224×224 RGB would be 39 GB).
+        if (!_ctx.Checker.HasErrorsUnder("train.batch") && !_ctx.Checker.HasErrorsUnder("input"))
+        {
+            var channels = System.Math.Max(input.Channels, _ctx.Model?.Channels ?? 3);
+            var values = (long)train.Batch * channels * input.Height * input.Width;
+            if (values > int.MaxValue)
+            {
+                _ctx.Report(DiagnosticDescriptors.OutOfRange, "train.batch", "train.batch × channels × input height × width (one input batch)",
+                    "at most " + I(int.MaxValue) + " values (8 GiB of float32)", I(train.Batch) + " × " + I(channels) + " × " + I(input.Height) + " × " + I(input.Width));
+            }
         }
 
         // Epoch counters are 32-bit and every epoch writes metrics: the whole run is bounded like one phase.

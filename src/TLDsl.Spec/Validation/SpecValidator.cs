@@ -40,7 +40,7 @@ internal sealed class SpecValidator
         var head = new HeadShapeChecker(_ctx).Resolve(spec.Head, labels);
         _ = new TrainabilityChecker(_ctx).Check(spec.Freeze, spec.Train.Phases);
         CheckTrain(spec.Train, labels, spec.Data);
-        new LimitChecker(_ctx).Check(spec.Train, spec.Data);
+        new LimitChecker(_ctx).Check(spec.Train, spec.Data, input);
         return spec with { Labels = labels, Base = baseSpec, Input = input, Head = head };
     }
 

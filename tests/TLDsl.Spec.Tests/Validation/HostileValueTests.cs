@@ -52,13 +52,22 @@ public class HostileValueTests
         Rejected(With("  batch: " + batch + "\n"), "TLD0008", "train.batch must be an integer >= 1 and <= 65536, but is " + batch);
 
     [Fact]
-    public void Batch_of_65536_is_accepted() => Accepted(With("  batch: 65536\n"));
+    public void Batch_of_65536_is_accepted_for_small_images() => Accepted(With("  batch: 65536\n") + "input: { size: 32 }\n");
+
+    [Fact]
+    public void One_input_batch_must_fit_a_float_array()
+    {
+        var diagnostic = Rejected(With("  batch: 65536\n"), "TLD0008", "train.batch × channels × input height × width (one input batch) must be at most 2147483647 values (8 GiB of float32), but is 65536 × 3 × 224 × 224");
+        Assert.Equal(8, diagnostic.Span!.StartLine);
+        Rejected(With("  batch: 64\n") + "input: { size: 4096 }\n", "TLD0008", "train.batch × channels");
+        Accepted(With("  batch: 32\n") + "input: { size: 4096 }\n");
+    }
 
     [Fact]
     public void Accumulate_is_bounded_and_so_is_the_effective_batch()
     {
         Rejected(With("  accumulate: 2147483647\n"), "TLD0008", "train.accumulate must be an integer >= 1 and <= 65536");
-        var product = Rejected(With("  batch: 65536\n  accumulate: 64\n"), "TLD0008", "train.batch × train.accumulate (the effective batch) must be at most 1048576, but is 65536 × 64");
+        var product = Rejected(With("  batch: 4096\n  accumulate: 512\n"), "TLD0008", "train.batch × train.accumulate (the effective batch) must be at most 1048576, but is 4096 × 512");
         Assert.Equal(9, product.Span!.StartLine);
         Accepted(With("  batch: 1024\n  accumulate: 1024\n"));
     }
