@@ -52,6 +52,19 @@ public sealed class ValidateLimitsTests : IDisposable
     }
 
     [Fact]
+    public async Task Validate_reads_an_onnx_layer_listing_as_training_does()
+    {
+        // validate gave no file reader to the parser: TLD0030 "no file reader was given" for a pipeline train accepts.
+        string path = Path.Combine(TestFiles.RepoRoot, "tests", "TLDsl.Generator.Tests", "Onnx", "smallcnn.tl.yaml");
+        Assert.Contains("layers:", File.ReadAllText(path), StringComparison.Ordinal);
+
+        var r = await Tldsl("validate", path);
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.DoesNotContain("TLD0030", r.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validate_rejects_values_that_training_could_not_honour()
     {
         string path = TestFiles.TinyPipeline(_folder);
