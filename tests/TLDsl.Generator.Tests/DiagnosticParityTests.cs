@@ -82,7 +82,7 @@ public sealed class DiagnosticParityTests
         var (_, _, diagnostics) = GeneratorHarness.Run(GeneratorHarness.Compilation(source));
         var messages = diagnostics.Where(x => x.Id == "TLD0008").Select(x => x.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).ToList();
         Assert.Contains("train.batch must be an integer >= 1 and <= 65536, but is 2147483647", messages);
-        Assert.Contains(messages, m => m.StartsWith("train.optimizer.adamw.lr must be a number >= 1e-12 and <= 10", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("train.optimizer.adamw.lr must be a number >= 1e-12 and <= 1e38", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -41,8 +41,11 @@ internal static class PipelineKeys
     /// <summary>Smallest nonzero learning rate or weight decay: far below any useful value, far above float32's smallest normal number (1.2e-38).</summary>
     public const double MinRate = 1e-12;
 
-    /// <summary>Largest learning rate: above it training only diverges.</summary>
-    public const double MaxRate = 10;
+    /// <summary>
+    /// Largest learning rate: float32 holds it (1e39 failed after a minute as "cannot be converted to type float").
+    /// Rates far above any useful value stay allowed: they diverge, and training stops with a clear message.
+    /// </summary>
+    public const double MaxRate = 1e38;
 
     /// <summary>Largest linear layer output (classes): 65,536.</summary>
     public const int MaxFeatures = 65_536;

@@ -95,6 +95,14 @@ public class HostileValueTests
     public void Numbers_the_runtime_cannot_honour_are_rejected(string lines, string path) =>
         Rejected(With(lines), "TLD0008", path + " must be ");
 
+    [Fact]
+    public void A_rate_float32_holds_stays_valid_however_large()
+    {
+        // Too large to learn, but the runtime honours it: the loss diverges and training stops with a clear message.
+        Accepted(With("  optimizer: { sgd: { lr: 1e37, momentum: 0.9 } }\n"));
+        Accepted(With("  optimizer: { sgd: { lr: 1e-12 } }\n"));
+    }
+
     [Theory]
     [InlineData("lr: 1e39", "train.phases[0].lr")]
     [InlineData("lr: 1e-320", "train.phases[0].lr")]
@@ -118,7 +126,7 @@ public class HostileValueTests
         var yaml = Valid.Replace("  epochs: 1\n", "  phases:\n    - { epochs: 1, schedule: { cosine: { min_lr: 0 } } }\n", StringComparison.Ordinal);
         Accepted(yaml);
         var denormal = Valid.Replace("  epochs: 1\n", "  phases:\n    - { epochs: 1, schedule: { cosine: { min_lr: 1e-320 } } }\n", StringComparison.Ordinal);
-        Rejected(denormal, "TLD0008", "train.phases[0].schedule.cosine.min_lr must be 0 or a number >= 1e-12 and <= 10, but is 1e-320");
+        Rejected(denormal, "TLD0008", "train.phases[0].schedule.cosine.min_lr must be 0 or a number >= 1e-12 and <= 1e38, but is 1e-320");
     }
 
     [Fact]
@@ -233,6 +241,6 @@ public class HostileValueTests
         Assert.Null(result.Spec);
         var batch = result.Diagnostics.Single(d => d.Message.StartsWith("train.batch", StringComparison.Ordinal));
         Assert.Equal("t-batch", batch.LocationToken);
-        Assert.Contains(result.Diagnostics, d => d.LocationToken as string == "t-lr" && d.Message.StartsWith("train.optimizer.adamw.lr must be a number >= 1e-12 and <= 10", StringComparison.Ordinal));
+        Assert.Contains(result.Diagnostics, d => d.LocationToken as string == "t-lr" && d.Message.StartsWith("train.optimizer.adamw.lr must be a number >= 1e-12 and <= 1e38", StringComparison.Ordinal));
     }
 }
