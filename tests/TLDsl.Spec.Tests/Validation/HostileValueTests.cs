@@ -195,6 +195,19 @@ public class HostileValueTests
     }
 
     [Fact]
+    public void A_huge_layer_pattern_is_reported_without_comparing_every_character()
+    {
+        // Suggestions compare edit distances (length × length): a 500,000-character pattern against resnet18's layer names
+        // allocated gigabytes. They compare only the first characters now.
+        var yaml = Valid.Replace("  epochs: 1\n", "  phases: [{ epochs: 1, unfreeze: " + new string('q', 500_000) + " }]\n", StringComparison.Ordinal);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var diagnostic = Rejected(yaml, "TLD0018", "train.phases[0].unfreeze 'qqq");
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 200L * 1024 * 1024, "allocated " + allocated + " bytes");
+        Assert.True(diagnostic.Message.Length < 300, diagnostic.Message);
+    }
+
+    [Fact]
     public void Runs_with_a_nul_character_is_rejected_and_the_nul_is_escaped()
     {
         var diagnostic = Rejected(With("  runs: \"out\\0put\"\n"), "TLD0026", "train.runs must be a path with at most 1024 characters, at most 255 characters between separators, no control characters, but is 'out\\0put'");
