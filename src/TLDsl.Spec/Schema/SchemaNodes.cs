@@ -127,25 +127,20 @@ internal sealed class StringNode : SchemaNode
     {
         get
         {
-            var parts = new List<string>();
-            if (MaxLength is { } max)
-            {
-                parts.Add("at most " + max.ToString(CultureInfo.InvariantCulture) + " characters");
-            }
-
+            var limits = MaxLength is { } max ? " of at most " + max.ToString(CultureInfo.InvariantCulture) + " characters" : string.Empty;
             if (MaxSegment is { } segment)
             {
-                parts.Add("at most " + segment.ToString(CultureInfo.InvariantCulture) + " characters between separators");
+                limits += " (at most " + segment.ToString(CultureInfo.InvariantCulture) + " between separators)";
             }
 
             if (NoControl)
             {
-                parts.Add("no control characters");
+                limits += " without control characters";
             }
 
-            var limits = parts.Count == 0 ? null : "with " + string.Join(", ", parts);
-            return PatternDoc is null ? (limits is null ? null : (MaxSegment is null ? "a name " : "a path ") + limits)
-                : limits is null ? PatternDoc : PatternDoc + " " + limits;
+            return PatternDoc is not null ? PatternDoc + limits
+                : limits.Length == 0 ? null
+                : (MaxSegment is null ? "a name" : "a path") + limits;
         }
     }
 

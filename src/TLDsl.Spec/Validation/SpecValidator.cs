@@ -50,7 +50,7 @@ internal sealed class SpecValidator
         if (!_ctx.Locator.Has("name") && name.Length > Schema.PipelineKeys.MaxNameLength)
         {
             _ctx.Report(DiagnosticDescriptors.InvalidFormat, "name", "The pipeline name (from the file or class name; set 'name' to choose one)",
-                "a C# identifier with at most " + Schema.PipelineKeys.MaxNameLength.ToString(CultureInfo.InvariantCulture) + " characters", UserText.Quote(name));
+                "a C# identifier of at most " + Schema.PipelineKeys.MaxNameLength.ToString(CultureInfo.InvariantCulture) + " characters", UserText.Quote(name));
         }
     }
 

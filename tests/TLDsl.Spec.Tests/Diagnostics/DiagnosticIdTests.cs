@@ -178,7 +178,7 @@ public class DiagnosticIdTests
 
     [Fact]
     public void TLD0026_invalid_format() =>
-        Expect(Replace("version: 1", "version: 1\nname: 1abc"), "TLD0026", 2, 7, "name must be a C# identifier with at most 100 characters, but is '1abc'");
+        Expect(Replace("version: 1", "version: 1\nname: 1abc"), "TLD0026", 2, 7, "name must be a C# identifier of at most 100 characters, but is '1abc'");
 
     [Fact]
     public void TLD0027_class_weights_count() =>

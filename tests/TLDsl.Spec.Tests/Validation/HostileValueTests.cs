@@ -167,14 +167,14 @@ public class HostileValueTests
     public void A_long_pipeline_name_is_rejected_and_quoted_short()
     {
         var name = "N" + new string('x', 299);
-        var diagnostic = Rejected("name: " + name + "\n" + Valid, "TLD0026", "name must be a C# identifier with at most 100 characters, but is 'Nxxx");
+        var diagnostic = Rejected("name: " + name + "\n" + Valid, "TLD0026", "name must be a C# identifier of at most 100 characters, but is 'Nxxx");
         Assert.EndsWith("…'", diagnostic.Message, StringComparison.Ordinal);
         Assert.True(diagnostic.Message.Length < 200, diagnostic.Message);
     }
 
     [Fact]
     public void A_name_with_a_final_newline_is_not_an_identifier() =>
-        Rejected("name: \"Abc\\n\"\n" + Valid, "TLD0026", "name must be a C# identifier with at most 100 characters, but is 'Abc\\n'");
+        Rejected("name: \"Abc\\n\"\n" + Valid, "TLD0026", "name must be a C# identifier of at most 100 characters, but is 'Abc\\n'");
 
     [Fact]
     public void A_default_name_from_a_long_file_name_is_rejected_at_the_file()
@@ -182,7 +182,7 @@ public class HostileValueTests
         var file = new string('p', 150) + ".tl.yaml";
         var result = TLDsl.Spec.Parsing.PipelineParser.Parse(Valid, file);
         var diagnostic = Parse.Single(result, "TLD0026");
-        Assert.StartsWith("The pipeline name (from the file or class name; set 'name' to choose one) must be a C# identifier with at most 100 characters", diagnostic.Message, StringComparison.Ordinal);
+        Assert.StartsWith("The pipeline name (from the file or class name; set 'name' to choose one) must be a C# identifier of at most 100 characters", diagnostic.Message, StringComparison.Ordinal);
         Assert.Equal(file, diagnostic.Span!.FilePath);
         Assert.True(TLDsl.Spec.Parsing.PipelineParser.Parse("name: Short\n" + Valid, file).Spec is not null);
     }
@@ -210,7 +210,7 @@ public class HostileValueTests
     [Fact]
     public void Runs_with_a_nul_character_is_rejected_and_the_nul_is_escaped()
     {
-        var diagnostic = Rejected(With("  runs: \"out\\0put\"\n"), "TLD0026", "train.runs must be a path with at most 1024 characters, at most 255 characters between separators, no control characters, but is 'out\\0put'");
+        var diagnostic = Rejected(With("  runs: \"out\\0put\"\n"), "TLD0026", "train.runs must be a path of at most 1024 characters (at most 255 between separators) without control characters, but is 'out\\0put'");
         Assert.DoesNotContain('\0', diagnostic.Format());
     }
 
@@ -227,13 +227,13 @@ public class HostileValueTests
     [Fact]
     public void Labels_with_newlines_or_too_long_are_rejected()
     {
-        Rejected(Valid.Replace("labels: [a, b]", "labels: [a, \"b\\nc\"]", StringComparison.Ordinal), "TLD0026", "labels[1] must be a name with at most 100 characters, no control characters, but is 'b\\nc'");
-        Rejected(Valid.Replace("labels: [a, b]", "labels: [a, " + new string('b', 101) + "]", StringComparison.Ordinal), "TLD0026", "labels[1] must be a name with at most 100 characters");
+        Rejected(Valid.Replace("labels: [a, b]", "labels: [a, \"b\\nc\"]", StringComparison.Ordinal), "TLD0026", "labels[1] must be a name of at most 100 characters without control characters, but is 'b\\nc'");
+        Rejected(Valid.Replace("labels: [a, b]", "labels: [a, " + new string('b', 101) + "]", StringComparison.Ordinal), "TLD0026", "labels[1] must be a name of at most 100 characters");
     }
 
     [Fact]
     public void A_path_segment_longer_than_a_file_name_is_rejected() =>
-        Rejected(Valid.Replace("folder: data/train", "folder: data/" + new string('t', 256), StringComparison.Ordinal), "TLD0026", "data.train.folder must be a path with");
+        Rejected(Valid.Replace("folder: data/train", "folder: data/" + new string('t', 256), StringComparison.Ordinal), "TLD0026", "data.train.folder must be a path of at most 1024 characters");
 
     [Fact]
     public void Control_characters_of_unknown_keys_are_escaped_in_messages()
