@@ -14,7 +14,10 @@ internal static class PipelineKeys
     // Limits (docs/pipeline-reference.md#limits says why each is what it is). Integers stay far from 2^31 so that
     // the runtime's 32-bit arithmetic (batch counts, sample offsets, epoch counters) cannot overflow.
 
-    /// <summary>Largest batch: 65,536 samples; a tensor index and any plausible memory hold it (one 224×224 RGB batch is 39 GB).</summary>
+    /// <summary>
+    /// Largest batch: 65,536 samples, far from 32-bit overflow (2,147,483,647 trained nothing). For large images the
+    /// one-batch limit (<see cref="Validation.LimitChecker"/>: batch × channels × height × width) is lower.
+    /// </summary>
     public const int MaxBatch = 65_536;
 
     /// <summary>Most batches accumulated into one optimizer step.</summary>
@@ -62,7 +65,7 @@ internal static class PipelineKeys
 
     private static NumberNode Range(double min, double max) => new() { Min = min, Max = max };
 
-    /// <summary>A learning rate: float32-representable and normal, and not absurdly large.</summary>
+    /// <summary>A learning rate: a normal (not denormal) float32 number.</summary>
     private static NumberNode Rate() => Range(MinRate, MaxRate);
 
     /// <summary>Free text that becomes a name (folder, file, line of a file): bounded, no control characters.</summary>
