@@ -63,12 +63,12 @@ public sealed class PipelineGenerator : IIncrementalGenerator
 
         var yaml = context.AdditionalTextsProvider
             .Where(static t => t.Path.EndsWith(".tl.yaml", StringComparison.OrdinalIgnoreCase))
-            .Select(static (t, ct) => new TextFile(t.Path, t.GetText(ct)?.ToString() ?? ""))
+            .Select(static (t, ct) => new TextFile(t.Path, Bounded(t.GetText(ct), BoundedText.MaxPipelineCharacters)))
             .WithTrackingName(Steps.YamlFiles);
 
         var others = context.AdditionalTextsProvider
             .Where(static t => !t.Path.EndsWith(".tl.yaml", StringComparison.OrdinalIgnoreCase))
-            .Select(static (t, ct) => new TextFile(t.Path, t.GetText(ct)?.ToString() ?? ""))
+            .Select(static (t, ct) => new TextFile(t.Path, Bounded(t.GetText(ct), TLDsl.Spec.Catalogue.CatalogueReader.MaxCharacters)))
             .Collect()
             .Select(static (files, _) => EquatableArray.From(files.OrderBy(f => f.Path, StringComparer.Ordinal)))
             .WithTrackingName(Steps.OtherFiles);
@@ -91,6 +91,13 @@ public sealed class PipelineGenerator : IIncrementalGenerator
         Register(context, fromYaml);
         Register(context, fromAttributes);
     }
+
+    // The compiler has already loaded the file; copying only the limit and one more character keeps a huge file from
+    // being copied (and cached) again before the parser reports it too large (TLD0002, or TLD0030 for a layer listing).
+    private static string Bounded(Microsoft.CodeAnalysis.Text.SourceText? text, int maxCharacters) =>
+        text is null ? ""
+        : text.Length > maxCharacters ? text.ToString(new Microsoft.CodeAnalysis.Text.TextSpan(0, maxCharacters + 1))
+        : text.ToString();
 
     private static void Register(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<ParsedPipeline> parsed)
     {

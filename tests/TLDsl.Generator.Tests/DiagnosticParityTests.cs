@@ -56,6 +56,36 @@ public sealed class DiagnosticParityTests
     }
 
     [Fact]
+    public void A_pipeline_file_over_the_limit_is_one_TLD0002_at_the_file()
+    {
+        // Roslyn hands the generator the whole text; only the limit and one more character are copied and parsed.
+        string text = "version: 1\n# " + new string('x', 3_000_000) + "\n";
+        var (_, _, diagnostics) = GeneratorHarness.Run(GeneratorHarness.Compilation(), new MemoryText("pipelines/huge.tl.yaml", text));
+        var d = Assert.Single(diagnostics, x => x.Id.StartsWith("TLD", StringComparison.Ordinal));
+        Assert.Equal("TLD0002", d.Id);
+        Assert.Equal("pipelines/huge.tl.yaml", d.Location.GetLineSpan().Path);
+        Assert.Equal("The pipeline file has more than 1000000 characters, the limit; pipeline files are a few kilobytes", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void Attribute_pipelines_get_the_same_ranges_at_the_argument()
+    {
+        const string source = """
+            using TLDsl;
+            [TransferPipeline("Big")]
+            [BaseModel("resnet18_imagenet", Weights = "imagenet")]
+            [Labels("a", "b")]
+            [LinearLabels(1)]
+            [Train(Batch = 2147483647, Lr = 1e39, Epochs = 1)]
+            public partial class BigPipeline { }
+            """;
+        var (_, _, diagnostics) = GeneratorHarness.Run(GeneratorHarness.Compilation(source));
+        var messages = diagnostics.Where(x => x.Id == "TLD0008").Select(x => x.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Contains("train.batch must be an integer >= 1 and <= 65536, but is 2147483647", messages);
+        Assert.Contains(messages, m => m.StartsWith("train.optimizer.adamw.lr must be a number >= 1e-12 and <= 1e38", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_valid_attribute_pipeline_generates_code_that_compiles()
     {
         const string source = """

@@ -53,7 +53,7 @@ internal static class ValidateCommand
         }
 
         var results = files.Distinct(StringComparer.Ordinal)
-            .Select(f => new FileResult(f, PipelineParser.Parse(File.ReadAllText(f), f).Diagnostics))
+            .Select(f => new FileResult(f, PipelineParser.Parse(BoundedText.ReadPipeline(f), f, PipelineParseOptions.Disk).Diagnostics))
             .ToList();
         int errors = results.Sum(r => r.Diagnostics.Count(d => d.IsError));
         int warnings = results.Sum(r => r.Diagnostics.Count(d => d.Severity == SpecDiagnosticSeverity.Warning));

@@ -13,8 +13,6 @@ namespace TLDsl.Runtime.Pipelines;
 /// <param name="Spec">The validated spec.</param>
 public sealed record PipelineFile(string Path, string Text, PipelineSpec Spec)
 {
-    private static readonly PipelineParseOptions DiskFiles = new() { ReadFile = p => File.Exists(p) ? File.ReadAllText(p) : null };
-
     /// <summary>SHA-256 of the file's text: the pipeline's identity in run folders and checkpoints.</summary>
     public string Hash => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Text)));
 
@@ -27,7 +25,8 @@ public sealed record PipelineFile(string Path, string Text, PipelineSpec Spec)
         {
             throw new FileNotFoundException($"{path}: pipeline file not found.", path);
         }
-        string text = File.ReadAllText(path);
+        // Bounded: a file past the limit (or /dev/zero) is read only up to it, and the parser reports TLD0002.
+        string text = BoundedText.ReadPipeline(path);
         return Parse(text, System.IO.Path.GetFullPath(path));
     }
 
@@ -35,7 +34,7 @@ public sealed record PipelineFile(string Path, string Text, PipelineSpec Spec)
     /// an ONNX layer listing, <c>base.layers</c>, is read from disk).</summary>
     public static PipelineFile Parse(string text, string path)
     {
-        var result = PipelineParser.Parse(text, path, DiskFiles);
+        var result = PipelineParser.Parse(text, path, PipelineParseOptions.Disk);
         if (result.Spec is null || result.HasErrors)
         {
             throw new PipelineException(result.Diagnostics);

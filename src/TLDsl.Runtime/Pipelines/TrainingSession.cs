@@ -139,7 +139,7 @@ public sealed class TrainingSession : IDisposable
             string checkpoint = ResumeCheckpoint.Resolve(run, fromCheckpoint);
             string copy = Path.Combine(run.Path, PipelineCopy);
             string original = File.ReadLines(Path.Combine(run.Path, "source.txt")).First();
-            var pipeline = PipelineFile.Parse(File.ReadAllText(copy), original);
+            var pipeline = PipelineFile.Parse(TLDsl.Spec.Parsing.BoundedText.ReadPipeline(copy), original);
             var labels = PipelineInterpreter.Labels(pipeline);
             if (run.ReadLabels() is { } started && !started.SequenceEqual(labels, StringComparer.Ordinal))
             {

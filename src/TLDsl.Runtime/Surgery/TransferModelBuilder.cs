@@ -118,7 +118,19 @@ public static class TransferModelBuilder
         original.eval();
         using var empty = TorchSharp.torch.nn.Sequential();
         var probe = new TransferModel("probe", architecture, original, cut, empty, []);
-        var output = probe.ForwardFeatures(zeros(1, architecture.InputChannels, size.Height, size.Width));
+        Tensor output;
+        try
+        {
+            output = probe.ForwardFeatures(zeros(1, architecture.InputChannels, size.Height, size.Width));
+        }
+        catch (System.Runtime.InteropServices.ExternalException e)
+        {
+            // Validation cannot know each model's smallest input (alexnet needs 63 pixels a side, VGG 32): libtorch says
+            // so here, on the first forward pass, before any data is read; it is a pipeline mistake, not a crash.
+            original.Dispose();
+            throw new TLDsl.Runtime.Pipelines.PipelineException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"input.size {size.Height}x{size.Width} is too small for '{architecture.Name}' (libtorch: {e.Message.Split('\n')[0].Trim()}). Use a larger input.size; the model was trained at {architecture.DefaultInputSize}x{architecture.DefaultInputSize}."));
+        }
         original.train(wasTraining);
         return output.shape.Skip(1).ToArray();
     }

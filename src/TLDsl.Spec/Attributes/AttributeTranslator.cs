@@ -338,7 +338,7 @@ internal sealed class AttributeTranslator
         var existing = map.Find(key);
         if (existing is not null)
         {
-            _bag.Report(DiagnosticDescriptors.DuplicateKey, at, key, "the attributes", "from an earlier attribute");
+            _bag.Report(DiagnosticDescriptors.DuplicateKey, at, Text.UserText.Quote(key), "the attributes", "from an earlier attribute");
             return;
         }
 

@@ -17,13 +17,13 @@ public static class DiagnosticDescriptors
     public static readonly SpecDiagnosticDescriptor YamlSyntax = new(
         "TLD0001", "YAML syntax error", "YAML syntax error: {0}", Error);
 
-    /// <summary>TLD0002: the file is larger than the reader accepts.</summary>
+    /// <summary>TLD0002: the file is larger than the reader accepts (only the limit and one more character are read).</summary>
     public static readonly SpecDiagnosticDescriptor FileTooLarge = new(
-        "TLD0002", "File too large", "The pipeline file has {0} characters; the limit is {1}", Error);
+        "TLD0002", "File too large", "The pipeline file has more than {0} characters, the limit; pipeline files are a few kilobytes", Error);
 
-    /// <summary>TLD0003: aliases expand the document beyond the node limit (an "alias bomb").</summary>
+    /// <summary>TLD0003: the document has more nodes than the reader accepts, counting what aliases expand to (an "alias bomb").</summary>
     public static readonly SpecDiagnosticDescriptor AliasExpansionLimit = new(
-        "TLD0003", "Alias expansion limit", "Aliases expand this document to more than {0} nodes; anchors and aliases may not build huge documents", Error);
+        "TLD0003", "Too many nodes", "The document has more than {0} nodes{1}; pipelines have a few hundred", Error);
 
     /// <summary>TLD0004: a key that the language does not know.</summary>
     public static readonly SpecDiagnosticDescriptor UnknownKey = new(

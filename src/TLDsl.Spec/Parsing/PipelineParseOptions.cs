@@ -9,6 +9,15 @@ public sealed class PipelineParseOptions
     /// <summary>The default options: embedded catalogue, no file access.</summary>
     public static PipelineParseOptions Default { get; } = new();
 
+    /// <summary>
+    /// The embedded catalogue, and files the pipeline refers to (a layer listing) read from disk, bounded by
+    /// <see cref="CatalogueReader.MaxCharacters"/>: what <c>tldsl validate</c> and the runtime use, so both judge a file alike.
+    /// </summary>
+    public static PipelineParseOptions Disk { get; } = new()
+    {
+        ReadFile = path => System.IO.File.Exists(path) ? BoundedText.Read(path, CatalogueReader.MaxCharacters) : null,
+    };
+
     /// <summary>The base-model catalogue (default: the embedded one).</summary>
     public ModelCatalogue? Catalogue { get; init; }
 

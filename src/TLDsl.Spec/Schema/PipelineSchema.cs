@@ -118,6 +118,16 @@ public static class PipelineSchema
         {
             json["pattern"] = str.Pattern;
         }
+        else if (str.NoControl)
+        {
+            // The checker's char.IsControl: C0, DEL and C1. (Segment lengths of paths are checked but not expressed here.)
+            json["pattern"] = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$";
+        }
+
+        if (str.MaxLength is { } max)
+        {
+            json["maxLength"] = max;
+        }
 
         return json;
     }
@@ -133,6 +143,11 @@ public static class PipelineSchema
         if (number.Max is { } max)
         {
             json[number.MaxExclusive ? "exclusiveMaximum" : "maximum"] = max;
+        }
+
+        if (number.ZeroOrAtLeast is { } least)
+        {
+            json["not"] = new Dictionary<string, object?> { ["exclusiveMinimum"] = 0, ["exclusiveMaximum"] = least };
         }
 
         return json;

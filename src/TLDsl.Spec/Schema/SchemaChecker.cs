@@ -75,7 +75,7 @@ internal sealed class SchemaChecker
             {
                 var names = schema.Properties.Select(p => p.Name).ToArray();
                 var hint = Suggestions.DidYouMean(entry.Key.Value, names);
-                Report(childPath, DiagnosticDescriptors.UnknownKey, entry.Key.Location, entry.Key.Value, NodePaths.Display(path), hint.Length > 0 ? hint : " Allowed keys: " + Suggestions.QuoteList(names) + ".");
+                Report(childPath, DiagnosticDescriptors.UnknownKey, entry.Key.Location, UserText.Quote(entry.Key.Value), NodePaths.Display(path), hint.Length > 0 ? hint : " Allowed keys: " + Suggestions.QuoteList(names) + ".");
             }
         }
 
@@ -148,11 +148,11 @@ internal sealed class SchemaChecker
 
         if (schema.Allowed is not null && !schema.Allowed.Contains(scalar.Value))
         {
-            Report(path, DiagnosticDescriptors.NotAllowed, node.Location, NodePaths.Display(path), Suggestions.QuoteList(schema.Allowed), scalar.Value, Suggestions.DidYouMean(scalar.Value, schema.Allowed));
+            Report(path, DiagnosticDescriptors.NotAllowed, node.Location, NodePaths.Display(path), Suggestions.QuoteList(schema.Allowed), UserText.Quote(scalar.Value), Suggestions.DidYouMean(scalar.Value, schema.Allowed));
         }
-        else if (!schema.PatternMatches(scalar.Value))
+        else if (!schema.FormatMatches(scalar.Value))
         {
-            Report(path, DiagnosticDescriptors.InvalidFormat, node.Location, NodePaths.Display(path), schema.PatternDoc, scalar.Value);
+            Report(path, DiagnosticDescriptors.InvalidFormat, node.Location, NodePaths.Display(path), schema.FormatDoc, UserText.Quote(scalar.Value));
         }
     }
 
@@ -166,7 +166,7 @@ internal sealed class SchemaChecker
 
         if (!schema.InRange(value) || (schema.Integer && (value > int.MaxValue || value < int.MinValue)))
         {
-            Report(path, DiagnosticDescriptors.OutOfRange, node.Location, NodePaths.Display(path), schema.Expectation, scalar.Value);
+            Report(path, DiagnosticDescriptors.OutOfRange, node.Location, NodePaths.Display(path), schema.Expectation, UserText.Quote(scalar.Value));
         }
     }
 
@@ -232,7 +232,7 @@ internal sealed class SchemaChecker
         }
 
         var strings = schema.Options.OfType<StringNode>().ToArray();
-        if (strings.Any(s => (s.Allowed is null || s.Allowed.Contains(scalar.Value)) && s.PatternMatches(scalar.Value)))
+        if (strings.Any(s => (s.Allowed is null || s.Allowed.Contains(scalar.Value)) && s.FormatMatches(scalar.Value)))
         {
             return;
         }
@@ -264,7 +264,7 @@ internal sealed class SchemaChecker
                 var bare = schema.Find(scalar.Value);
                 if (bare is null)
                 {
-                    Report(path, DiagnosticDescriptors.NotAllowed, node.Location, NodePaths.Display(path), Suggestions.QuoteList(names), scalar.Value, Suggestions.DidYouMean(scalar.Value, names));
+                    Report(path, DiagnosticDescriptors.NotAllowed, node.Location, NodePaths.Display(path), Suggestions.QuoteList(names), UserText.Quote(scalar.Value), Suggestions.DidYouMean(scalar.Value, names));
                 }
                 else if (!bare.BareAllowed)
                 {
@@ -280,7 +280,7 @@ internal sealed class SchemaChecker
                 if (option is null)
                 {
                     var hint = Suggestions.DidYouMean(entry.Key.Value, names);
-                    Report(optionPath, DiagnosticDescriptors.UnknownKey, entry.Key.Location, entry.Key.Value, NodePaths.Display(path), hint.Length > 0 ? hint : " Allowed keys: " + Suggestions.QuoteList(names) + ".");
+                    Report(optionPath, DiagnosticDescriptors.UnknownKey, entry.Key.Location, UserText.Quote(entry.Key.Value), NodePaths.Display(path), hint.Length > 0 ? hint : " Allowed keys: " + Suggestions.QuoteList(names) + ".");
                 }
                 else if (entry.Value is YScalar { IsNull: true } && option.BareAllowed)
                 {

@@ -111,9 +111,68 @@ internal sealed class StringNode : SchemaNode
 
     public string? PatternDoc { get; }
 
+    /// <summary>Longest accepted value in characters (names that become file or folder names), or null.</summary>
+    public int? MaxLength { get; init; }
+
+    /// <summary>Rejects control characters (NUL, newline, tab...): the value becomes a path, a file name or a line of a file.</summary>
+    public bool NoControl { get; init; }
+
+    /// <summary>A path: each segment between '/' or '\' may have at most this many characters (file systems allow 255), or null.</summary>
+    public int? MaxSegment { get; init; }
+
     public override string Expectation => Allowed is null ? "a string" : "one of " + Text.Suggestions.QuoteList(Allowed);
 
-    public bool PatternMatches(string value) => Pattern is null || Regex.IsMatch(value, Pattern, RegexOptions.CultureInvariant);
+    /// <summary>What a value must look like beyond being a string (for messages); null when any string is.</summary>
+    public string? FormatDoc
+    {
+        get
+        {
+            var limits = MaxLength is { } max ? " of at most " + max.ToString(CultureInfo.InvariantCulture) + " characters" : string.Empty;
+            if (MaxSegment is { } segment)
+            {
+                limits += " (at most " + segment.ToString(CultureInfo.InvariantCulture) + " between separators)";
+            }
+
+            if (NoControl)
+            {
+                limits += " without control characters";
+            }
+
+            return PatternDoc is not null ? PatternDoc + limits
+                : limits.Length == 0 ? null
+                : (MaxSegment is null ? "a name" : "a path") + limits;
+        }
+    }
+
+    // The whole value: .NET's '$' also matches before a final newline, so "Abc\n" would pass "^[A-Za-z_]+$".
+    public bool PatternMatches(string value)
+    {
+        if (Pattern is null)
+        {
+            return true;
+        }
+
+        var match = Regex.Match(value, Pattern, RegexOptions.CultureInvariant);
+        return match.Success && match.Index == 0 && match.Length == value.Length;
+    }
+
+    /// <summary>True when the value has the pattern, length and characters this node requires.</summary>
+    public bool FormatMatches(string value) => PatternMatches(value) && WithinLimits(value);
+
+    private bool WithinLimits(string value)
+    {
+        if (MaxLength is { } max && value.Length > max)
+        {
+            return false;
+        }
+
+        if (NoControl && value.Any(char.IsControl))
+        {
+            return false;
+        }
+
+        return MaxSegment is not { } segment || value.Split('/', '\\').All(s => s.Length <= segment);
+    }
 }
 
 internal sealed class NumberNode : SchemaNode
@@ -128,13 +187,24 @@ internal sealed class NumberNode : SchemaNode
 
     public bool MaxExclusive { get; init; }
 
+    /// <summary>
+    /// Values between 0 and this are rejected, 0 itself is not (a rate of 0 means off; 1e-320 is a float32 zero that
+    /// looks like a setting). Null when there is no such gap.
+    /// </summary>
+    public double? ZeroOrAtLeast { get; init; }
+
     public override string Expectation
     {
         get
         {
             var what = Integer ? "an integer" : "a number";
             var parts = new List<string>();
-            if (Min is { } min)
+            if (ZeroOrAtLeast is { } least)
+            {
+                what = "0 or " + what;
+                parts.Add(">= " + Format(least));
+            }
+            else if (Min is { } min)
             {
                 parts.Add((MinExclusive ? "> " : ">= ") + Format(min));
             }
@@ -149,10 +219,12 @@ internal sealed class NumberNode : SchemaNode
     }
 
     public bool InRange(double value) =>
+        (ZeroOrAtLeast is not { } least || value == 0 || value >= least) &&
         (Min is not { } min || (MinExclusive ? value > min : value >= min)) &&
         (Max is not { } max || (MaxExclusive ? value < max : value <= max));
 
-    private static string Format(double value) => Text.InvariantNumbers.Format(value);
+    // 1e-12 rather than 1E-12: how people write these limits in YAML.
+    private static string Format(double value) => Text.InvariantNumbers.Format(value).Replace("E-0", "e-").Replace("E-", "e-").Replace("E+", "e");
 }
 
 internal sealed class BoolNode : SchemaNode

@@ -48,6 +48,7 @@ public static class Suggestions
     /// <param name="candidates">What is allowed.</param>
     public static string? Best(string word, IEnumerable<string> candidates)
     {
+        word = Clip(word);
         var limit = Math.Max(2, word.Length / 3);
         return candidates
             .Select(c => (Candidate: c, Distance: Distance(word, c)))
@@ -65,12 +66,19 @@ public static class Suggestions
     public static IReadOnlyList<string> Nearest(string word, IEnumerable<string> candidates, int count) =>
         candidates
             .Distinct(StringComparer.Ordinal)
-            .Select(c => (Candidate: c, Distance: Distance(word, c)))
+            .Select(c => (Candidate: c, Distance: Distance(Clip(word), c)))
             .OrderBy(x => x.Distance)
             .ThenBy(x => x.Candidate, StringComparer.Ordinal)
             .Take(count)
             .Select(x => x.Candidate)
             .ToArray();
+
+    /// <summary>The most characters of a written word that suggestions compare.</summary>
+    public const int MaxCompared = 128;
+
+    // The edit distance costs length × length: a 990,000-character name against a model's 300 layer names would take
+    // minutes and gigabytes. No name is that long, so its first characters find the same suggestions.
+    private static string Clip(string word) => word.Length > MaxCompared ? word.Substring(0, MaxCompared) : word;
 
     /// <summary>" Did you mean 'x'?" or empty.</summary>
     /// <param name="word">What was written.</param>

@@ -43,6 +43,12 @@ internal sealed class HeadShapeChecker
                     }
 
                     var outFeatures = linear.OutIsLabels ? labelCount : linear.OutFeatures;
+                    if (input is { } inCount && outFeatures is { } outCount && (long)inCount * outCount > Schema.PipelineKeys.MaxLinearWeights && !headBroken)
+                    {
+                        _ctx.Report(DiagnosticDescriptors.OutOfRange, path, path + " (linear)", "at most " + Schema.PipelineKeys.MaxLinearWeights.ToString(CultureInfo.InvariantCulture) + " weights (in × out)",
+                            inCount.ToString(CultureInfo.InvariantCulture) + " × " + outCount.ToString(CultureInfo.InvariantCulture));
+                    }
+
                     resolved.Add(linear with { InFeatures = input, OutFeatures = outFeatures });
                     features = outFeatures;
                     spatial = false;

@@ -33,13 +33,25 @@ internal sealed class SpecValidator
 
     public PipelineSpec Validate(PipelineSpec spec)
     {
+        CheckDefaultName(spec.Name);
         var labels = CheckLabels(spec.Labels);
         var baseSpec = ResolveBase(spec.Base);
         var input = ResolveInput(spec.Input, baseSpec);
         var head = new HeadShapeChecker(_ctx).Resolve(spec.Head, labels);
         _ = new TrainabilityChecker(_ctx).Check(spec.Freeze, spec.Train.Phases);
         CheckTrain(spec.Train, labels, spec.Data);
+        new LimitChecker(_ctx).Check(spec.Train, spec.Data, input);
         return spec with { Labels = labels, Base = baseSpec, Input = input, Head = head };
+    }
+
+    // A written name is checked by the key table; the default comes from the file or class name and becomes a folder name too.
+    private void CheckDefaultName(string name)
+    {
+        if (!_ctx.Locator.Has("name") && name.Length > Schema.PipelineKeys.MaxNameLength)
+        {
+            _ctx.Report(DiagnosticDescriptors.InvalidFormat, "name", "The pipeline name (from the file or class name; set 'name' to choose one)",
+                "a C# identifier of at most " + Schema.PipelineKeys.MaxNameLength.ToString(CultureInfo.InvariantCulture) + " characters", UserText.Quote(name));
+        }
     }
 
     private LabelsSpec CheckLabels(LabelsSpec labels)
@@ -51,11 +63,11 @@ internal sealed class SpecValidator
             var path = "labels[" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]";
             if (label.Identifier.Length == 0)
             {
-                _ctx.Report(DiagnosticDescriptors.InvalidLabel, path, label.Name);
+                _ctx.Report(DiagnosticDescriptors.InvalidLabel, path, UserText.Quote(label.Name));
             }
             else if (seen.TryGetValue(label.Identifier, out var first))
             {
-                _ctx.Report(DiagnosticDescriptors.DuplicateLabel, path, first, label.Name, label.Identifier);
+                _ctx.Report(DiagnosticDescriptors.DuplicateLabel, path, UserText.Quote(first), UserText.Quote(label.Name), UserText.Quote(label.Identifier));
             }
             else
             {
@@ -87,7 +99,7 @@ internal sealed class SpecValidator
             }
             else
             {
-                _ctx.Report(DiagnosticDescriptors.UnknownModel, "base.model", spec.Model, Suggestions.DidYouMean(spec.Model, _catalogue.Names), string.Join(", ", Suggestions.Nearest(spec.Model, _catalogue.Names, 5)));
+                _ctx.Report(DiagnosticDescriptors.UnknownModel, "base.model", UserText.Quote(spec.Model), Suggestions.DidYouMean(spec.Model, _catalogue.Names), string.Join(", ", Suggestions.Nearest(spec.Model, _catalogue.Names, 5)));
             }
 
             if (spec.LayersPath is not null)
@@ -109,21 +121,21 @@ internal sealed class SpecValidator
 
         if (spec.LayersPath is null)
         {
-            _ctx.Report(DiagnosticDescriptors.OnnxNotChecked, "base.onnx", spec.OnnxPath);
+            _ctx.Report(DiagnosticDescriptors.OnnxNotChecked, "base.onnx", UserText.Quote(spec.OnnxPath));
             return;
         }
 
         var text = _options.ReadFile?.Invoke(PipelinePaths.Resolve(_filePath, spec.LayersPath));
         if (text is null)
         {
-            _ctx.Report(DiagnosticDescriptors.LayerListingUnreadable, "base.layers", spec.LayersPath, _options.ReadFile is null ? "no file reader was given to the parser" : "the file was not found");
+            _ctx.Report(DiagnosticDescriptors.LayerListingUnreadable, "base.layers", UserText.Quote(spec.LayersPath), _options.ReadFile is null ? "no file reader was given to the parser" : "the file was not found");
             return;
         }
 
         var listing = CatalogueReader.Read(text, out var errors);
         if (listing is null)
         {
-            _ctx.Report(DiagnosticDescriptors.LayerListingUnreadable, "base.layers", spec.LayersPath, string.Join("; ", errors.Take(3)));
+            _ctx.Report(DiagnosticDescriptors.LayerListingUnreadable, "base.layers", UserText.Quote(spec.LayersPath), string.Join("; ", errors.Take(3)));
             return;
         }
 
@@ -135,12 +147,12 @@ internal sealed class SpecValidator
         if (spec.WeightsKind == WeightsKind.Named && _ctx.Model is { } model && spec.Source == BaseModelSource.Catalogue && model.FindWeights(spec.Weights!) is null)
         {
             var names = model.Weights.Select(w => w.Name).ToArray();
-            _ctx.Report(DiagnosticDescriptors.UnknownWeights, "base.weights", model.Name, spec.Weights, names.Length == 0 ? "none" : Suggestions.QuoteList(names));
+            _ctx.Report(DiagnosticDescriptors.UnknownWeights, "base.weights", model.Name, UserText.Quote(spec.Weights), names.Length == 0 ? "none" : Suggestions.QuoteList(names));
         }
 
         if (spec.WeightsKind == WeightsKind.File && !WeightFileExtensions.Any(e => spec.Weights!.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
         {
-            _ctx.Report(DiagnosticDescriptors.WeightsFileExtension, "base.weights", spec.Weights);
+            _ctx.Report(DiagnosticDescriptors.WeightsFileExtension, "base.weights", UserText.Quote(spec.Weights));
         }
 
         if (spec.Sha256 is not null && spec.WeightsKind != WeightsKind.File)
@@ -173,11 +185,11 @@ internal sealed class SpecValidator
             }
             else if (model.Modules.Any(m => m.Name == name))
             {
-                _ctx.Report(DiagnosticDescriptors.InvalidDrop, path, "base.drop", name, "it is not a top-level layer; top-level layers: " + string.Join(", ", children.Select(c => c.Name)));
+                _ctx.Report(DiagnosticDescriptors.InvalidDrop, path, "base.drop", UserText.Quote(name), "it is not a top-level layer; top-level layers: " + string.Join(", ", children.Select(c => c.Name)));
             }
             else if (model.Classifier.IsEmpty && ClassifierWords.Contains(name))
             {
-                _ctx.Report(DiagnosticDescriptors.DropNoOp, path, model.Name, name);
+                _ctx.Report(DiagnosticDescriptors.DropNoOp, path, model.Name, UserText.Quote(name));
             }
             else
             {
@@ -206,7 +218,7 @@ internal sealed class SpecValidator
             }
             else if (model.Modules.Any(m => m.Name == cut))
             {
-                _ctx.Report(DiagnosticDescriptors.InvalidDrop, "base.cut_at", "base.cut_at", cut, "it is not a top-level layer; top-level layers: " + string.Join(", ", children.Select(c => c.Name)));
+                _ctx.Report(DiagnosticDescriptors.InvalidDrop, "base.cut_at", "base.cut_at", UserText.Quote(cut), "it is not a top-level layer; top-level layers: " + string.Join(", ", children.Select(c => c.Name)));
             }
             else
             {
@@ -217,7 +229,7 @@ internal sealed class SpecValidator
 
         if (kept.Count == 0)
         {
-            _ctx.Report(DiagnosticDescriptors.InvalidDrop, "base.drop", "base.drop", string.Join(", ", spec.Drop), "nothing of the model would remain");
+            _ctx.Report(DiagnosticDescriptors.InvalidDrop, "base.drop", "base.drop", UserText.Quote(string.Join(", ", spec.Drop)), "nothing of the model would remain");
         }
 
         _ctx.KeptChildren = kept;
@@ -267,7 +279,7 @@ internal sealed class SpecValidator
                     if (named is null)
                     {
                         var names = model.Weights.Select(w => w.Name).ToArray();
-                        _ctx.Report(DiagnosticDescriptors.UnknownWeights, "input.normalize", model.Name, normalize.WeightsName, names.Length == 0 ? "none" : Suggestions.QuoteList(names));
+                        _ctx.Report(DiagnosticDescriptors.UnknownWeights, "input.normalize", model.Name, UserText.Quote(normalize.WeightsName), names.Length == 0 ? "none" : Suggestions.QuoteList(names));
                     }
                     else
                     {

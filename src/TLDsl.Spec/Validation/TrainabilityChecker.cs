@@ -57,7 +57,7 @@ internal sealed class TrainabilityChecker
                 var selected = SelectWord(phase.Unfreeze[j], phasePath + ".unfreeze", path, owners);
                 if (selected.Count > 0 && !selected.Any(frozen.ContainsKey))
                 {
-                    _ctx.Report(DiagnosticDescriptors.AlreadyTrainable, path, phasePath + ".unfreeze", phase.Unfreeze[j]);
+                    _ctx.Report(DiagnosticDescriptors.AlreadyTrainable, path, phasePath + ".unfreeze", Text.UserText.Quote(phase.Unfreeze[j]));
                 }
 
                 foreach (var name in selected)

@@ -43,6 +43,6 @@ internal sealed class ValidationContext
     public void ReportNoMatch(string what, string pattern, string path, bool atKey = false)
     {
         var nearest = Suggestions.Nearest(pattern.Replace("*", string.Empty), KeptModules.Concat(new[] { LayerPattern.Head }), 3);
-        Bag.Report(DiagnosticDescriptors.PatternMatchesNothing, atKey ? Locator.Key(path) : Locator.Value(path), what, pattern, Model?.Name ?? "the model", string.Join(", ", nearest));
+        Bag.Report(DiagnosticDescriptors.PatternMatchesNothing, atKey ? Locator.Key(path) : Locator.Value(path), what, UserText.Quote(pattern), Model?.Name ?? "the model", string.Join(", ", nearest));
     }
 }

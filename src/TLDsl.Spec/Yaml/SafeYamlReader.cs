@@ -28,6 +28,7 @@ internal sealed class SafeYamlReader
     private readonly Dictionary<string, (YNode Node, long Size)> _anchors = new(StringComparer.Ordinal);
     private Parser _parser = null!;
     private long _expanded;
+    private bool _aliased;
     private bool _fatal;
     private Mark _lastGood = Mark.Empty;
     private readonly Stack<Mark> _openFlow = new();
@@ -51,7 +52,7 @@ internal sealed class SafeYamlReader
     {
         if (text.Length > MaxCharacters)
         {
-            bag.Report(DiagnosticDescriptors.FileTooLarge, new NodeLocation(SourceSpan.StartOf(filePath), null), text.Length, MaxCharacters);
+            bag.Report(DiagnosticDescriptors.FileTooLarge, new NodeLocation(SourceSpan.StartOf(filePath), null), MaxCharacters);
             fatal = true;
             return null;
         }
@@ -143,7 +144,7 @@ internal sealed class SafeYamlReader
         var nodeEvent = (NodeEvent)current;
         if (!nodeEvent.Tag.IsEmpty && !nodeEvent.Tag.IsNonSpecific)
         {
-            _bag.Report(DiagnosticDescriptors.TagNotAllowed, Locate(current.Start, current.End), nodeEvent.Tag.Value);
+            _bag.Report(DiagnosticDescriptors.TagNotAllowed, Locate(current.Start, current.End), Text.UserText.Quote(nodeEvent.Tag.Value));
         }
 
         var result = current switch
@@ -170,6 +171,7 @@ internal sealed class SafeYamlReader
         }
 
         // The tree shares the anchored node; the count charges its full expanded size, which is what a consumer walks.
+        _aliased = true;
         Count(target.Size, alias);
         _parser.MoveNext();
         return (target.Node.At(Locate(alias.Start, alias.End)), target.Size);
@@ -246,7 +248,7 @@ internal sealed class SafeYamlReader
             var first = Find(entries, keyScalar.Value);
             if (first is not null)
             {
-                _bag.Report(DiagnosticDescriptors.DuplicateKey, keyScalar.Location, keyScalar.Value, NodePaths.Display(CurrentPath()), "line " + (first.Key.Location.Span?.StartLine ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                _bag.Report(DiagnosticDescriptors.DuplicateKey, keyScalar.Location, Text.UserText.Quote(keyScalar.Value), NodePaths.Display(CurrentPath()), "line " + (first.Key.Location.Span?.StartLine ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture));
                 continue;
             }
 
@@ -294,7 +296,7 @@ internal sealed class SafeYamlReader
         _expanded += nodes;
         if (_expanded > MaxExpandedNodes)
         {
-            _bag.Report(DiagnosticDescriptors.AliasExpansionLimit, Locate(at.Start, at.End), MaxExpandedNodes);
+            _bag.Report(DiagnosticDescriptors.AliasExpansionLimit, Locate(at.Start, at.End), MaxExpandedNodes, _aliased ? " once its aliases are expanded" : string.Empty);
             throw new StopReadingException();
         }
     }

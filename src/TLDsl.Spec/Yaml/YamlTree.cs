@@ -77,15 +77,15 @@ internal sealed class YScalar : YNode
 
         if (TryGetNumber(out _))
         {
-            return "the number " + Value;
+            return "the number " + Text.UserText.Quote(Value);
         }
 
         if (TryGetBoolean(out _))
         {
-            return "the boolean " + Value;
+            return "the boolean " + Text.UserText.Quote(Value);
         }
 
-        return "the string '" + Value + "'";
+        return "the string '" + Text.UserText.Quote(Value) + "'";
     }
 }
 

@@ -80,7 +80,7 @@ public class AttributePipelineTests
         var diagnostic = Parse.Single(result, "TLD0008");
         Assert.Equal("t-epochs-0", diagnostic.LocationToken);
         Assert.Null(diagnostic.Span);
-        Assert.Equal("error TLD0008: train.epochs must be an integer >= 1, but is 0", diagnostic.Format());
+        Assert.Equal("error TLD0008: train.epochs must be an integer >= 1 and <= 100000, but is 0", diagnostic.Format());
         Assert.Null(result.Spec);
     }
 

@@ -61,7 +61,7 @@ public class DiagnosticIdTests
 
     [Fact]
     public void TLD0002_file_too_large() =>
-        Expect(Valid + "# " + new string('x', 1_000_000) + "\n", "TLD0002", 1, 1, "The pipeline file has " + (Valid.Length + 1_000_003) + " characters; the limit is 1000000");
+        Expect(Valid + "# " + new string('x', 1_000_000) + "\n", "TLD0002", 1, 1, "The pipeline file has more than 1000000 characters, the limit; pipeline files are a few kilobytes");
 
     [Fact]
     public void TLD0003_alias_expansion_limit()
@@ -75,8 +75,17 @@ public class DiagnosticIdTests
         }
 
         // Level e expands to 111,111 nodes; the guard trips inside line 6 (e), before memory or time can blow up.
-        var diagnostic = Expect(yaml, "TLD0003", 6, 36, "Aliases expand this document to more than 100000 nodes; anchors and aliases may not build huge documents");
+        var diagnostic = Expect(yaml, "TLD0003", 6, 36, "The document has more than 100000 nodes once its aliases are expanded; pipelines have a few hundred");
         Assert.NotNull(diagnostic);
+    }
+
+    [Fact]
+    public void TLD0003_without_aliases_does_not_blame_aliases()
+    {
+        // A plain 100,001-item list: the message used to say "Aliases expand this document" although it has none.
+        var yaml = Replace("labels: [a, b]", "labels: [" + string.Join(", ", Enumerable.Range(0, 100_001).Select(i => "l" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]");
+        var diagnostic = Parse.Single(Parse.Text(yaml), "TLD0003");
+        Assert.Equal("The document has more than 100000 nodes; pipelines have a few hundred", diagnostic.Message);
     }
 
     [Fact]
@@ -93,11 +102,11 @@ public class DiagnosticIdTests
 
     [Fact]
     public void TLD0007_wrong_type() =>
-        Expect(Replace("  epochs: 1", "  epochs: '3'"), "TLD0007", 9, 11, "train.epochs must be an integer >= 1, but is the string '3'");
+        Expect(Replace("  epochs: 1", "  epochs: '3'"), "TLD0007", 9, 11, "train.epochs must be an integer >= 1 and <= 100000, but is the string '3'");
 
     [Fact]
     public void TLD0008_out_of_range() =>
-        Expect(Replace("  epochs: 1", "  epochs: 0"), "TLD0008", 9, 11, "train.epochs must be an integer >= 1, but is 0");
+        Expect(Replace("  epochs: 1", "  epochs: 0"), "TLD0008", 9, 11, "train.epochs must be an integer >= 1 and <= 100000, but is 0");
 
     [Fact]
     public void TLD0009_value_not_allowed() =>
@@ -169,7 +178,7 @@ public class DiagnosticIdTests
 
     [Fact]
     public void TLD0026_invalid_format() =>
-        Expect(Replace("version: 1", "version: 1\nname: 1abc"), "TLD0026", 2, 7, "name must be a C# identifier, but is '1abc'");
+        Expect(Replace("version: 1", "version: 1\nname: 1abc"), "TLD0026", 2, 7, "name must be a C# identifier of at most 100 characters, but is '1abc'");
 
     [Fact]
     public void TLD0027_class_weights_count() =>
@@ -294,9 +303,9 @@ public class DiagnosticIdTests
     public void Format_prints_compiler_style_lines()
     {
         var diagnostic = Parse.Single(Parse.Text(Replace("  epochs: 1", "  epochs: 0")), "TLD0008");
-        Assert.Equal("test.tl.yaml(9,11): error TLD0008: train.epochs must be an integer >= 1, but is 0", diagnostic.Format());
+        Assert.Equal("test.tl.yaml(9,11): error TLD0008: train.epochs must be an integer >= 1 and <= 100000, but is 0", diagnostic.Format());
         Assert.Equal(diagnostic.Format(), diagnostic.ToString());
         var noSpan = diagnostic with { Span = null };
-        Assert.Equal("error TLD0008: train.epochs must be an integer >= 1, but is 0", noSpan.Format());
+        Assert.Equal("error TLD0008: train.epochs must be an integer >= 1 and <= 100000, but is 0", noSpan.Format());
     }
 }
