@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Text;
 using TLDsl.Spec.Catalogue;
 using TorchSharp.Modules;
@@ -55,9 +56,10 @@ public static class CatalogueExporter
         yaml.Append("classifier: [").Append(classifierChild ?? "").Append("]\n");
         yaml.Append("stages: [").Append(string.Join(", ", Stages(architecture, children).Select(s => "[" + string.Join(", ", s) + "]"))).Append("]\n");
         yaml.Append("children:\n");
+        var minimumSizes = MinimumSizes(architecture, children);
         foreach (var (step, shape) in outputs.Where(o => o.Step.Kind == LayoutStepKind.Child))
         {
-            yaml.Append(Inv($"  - {{name: {step.Name}, kind: {Kind(children[step.Name])}, {Output(shape)}}}\n"));
+            yaml.Append(Inv($"  - {{name: {step.Name}, kind: {Kind(children[step.Name])}, {Output(shape)}, min_size: {minimumSizes[step.Name]}}}\n"));
         }
         yaml.Append("layout:\n");
         foreach (var (step, shape) in outputs)
@@ -103,6 +105,51 @@ public static class CatalogueExporter
             result.Add((step, x.shape.Skip(1).ToArray()));
         }
         return result;
+    }
+
+    /// <summary>
+    /// For each child, the smallest square input that the forward pass up to and including it accepts, found by
+    /// running it: validation refuses smaller <c>input.size</c> sides at build time instead of libtorch failing at the
+    /// first batch. A longer prefix never accepts less, so the search goes on from the previous child's answer.
+    /// </summary>
+    private static Dictionary<string, int> MinimumSizes(BaseArchitecture architecture, Dictionary<string, Module> children)
+    {
+        var result = new Dictionary<string, int>(StringComparer.Ordinal);
+        int size = 1;
+        for (int end = 0; end < architecture.Layout.Count; end++)
+        {
+            if (architecture.Layout[end].Kind != LayoutStepKind.Child)
+            {
+                continue;
+            }
+            while (!Runs(architecture, children, end, size))
+            {
+                if (++size > architecture.DefaultInputSize)
+                {
+                    throw new InvalidOperationException($"{architecture.Name}: the forward pass up to '{architecture.Layout[end].Name}' fails even at its default input size {architecture.DefaultInputSize}");
+                }
+            }
+            result[architecture.Layout[end].Name] = size;
+        }
+        return result;
+    }
+
+    private static bool Runs(BaseArchitecture architecture, Dictionary<string, Module> children, int end, int size)
+    {
+        using var scope = NewDisposeScope();
+        try
+        {
+            var x = zeros(1, architecture.InputChannels, size, size);
+            for (int i = 0; i <= end; i++)
+            {
+                x = architecture.Layout[i].Run(x, name => (Module<Tensor, Tensor>)children[name]);
+            }
+            return x.shape.All(d => d > 0);
+        }
+        catch (ExternalException)
+        {
+            return false; // libtorch: "Output size is too small", "Kernel size can't be greater than actual input size"
+        }
     }
 
     /// <summary>A step's output as the catalogue records it: channels, and whether it is a map (also 1x1) or a vector.</summary>

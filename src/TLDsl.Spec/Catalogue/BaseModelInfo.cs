@@ -85,7 +85,9 @@ public sealed record WeightsInfo(string Name, EquatableArray<double> Mean, Equat
 /// <param name="OutChannels">Channels (or features) of its own output (functional steps after it are layout steps, see
 /// <see cref="BaseModelInfo.OutputAfter"/>).</param>
 /// <param name="Spatial">True when its own output is a map [N, C, H, W] (also when 1x1); false for a vector [N, C].</param>
-public sealed record ChildInfo(string Name, string Kind, int OutChannels, bool Spatial);
+/// <param name="MinSize">The smallest input side (in pixels, square or not) the forward pass up to and including this
+/// child accepts: smaller inputs shrink some map to nothing (alexnet needs 63). 1 where unknown (ONNX listings).</param>
+public sealed record ChildInfo(string Name, string Kind, int OutChannels, bool Spatial, int MinSize = 1);
 
 /// <summary>A named module.</summary>
 /// <param name="Name">Dotted name, as in the state dict (<c>layer1.0.conv1</c>).</param>

@@ -12,7 +12,8 @@
 //   classifier: [fc]                     # top-level children forming the classifier; [] when headless
 //   stages: [[conv1, bn1, relu, maxpool], [layer1], ...]   # ordered groups of module names (any depth, e.g. features.3)
 //   children:                            # top-level children, forward order; each with its own output
-//     - {name: conv1, kind: Conv2d, out_channels: 64, spatial: true}   # spatial: a map [N, C, H, W] (also 1x1)
+//     - {name: conv1, kind: Conv2d, out_channels: 64, spatial: true, min_size: 1}   # spatial: a map [N, C, H, W] (also 1x1);
+//                                                                  # min_size: smallest input side the forward up to it takes
 //   layout:                              # the forward pass: every child once, in order, and the functional steps
 //     - conv1                            # between them with their output: (pool) is a global average pool to 1x1,
 //     - avgpool                          # (flatten) flattens all but the batch dimension. Generated from the
@@ -128,8 +129,8 @@ public static class CatalogueReader
 
     private static ChildInfo ReadChild(Cursor c)
     {
-        c.AllowOnly("name", "kind", "out_channels", "spatial");
-        return new ChildInfo(c.String("name"), c.String("kind"), c.Int("out_channels"), c.Bool("spatial"));
+        c.AllowOnly("name", "kind", "out_channels", "spatial", "min_size");
+        return new ChildInfo(c.String("name"), c.String("kind"), c.Int("out_channels"), c.Bool("spatial"), c.Has("min_size") ? c.Int("min_size") : 1);
     }
 
     /// <summary>The forward layout: children by name, functional steps as mappings with their output. An ONNX layer

@@ -55,6 +55,19 @@ internal sealed class LimitChecker
             }
         }
 
+        // Each stride and pool shrinks the map: below the kept layers' smallest input some map has no pixels left, and
+        // libtorch would fail at the first batch (the catalogue records the smallest side, found by running the model).
+        if (!_ctx.Checker.HasErrorsUnder("input") && _ctx.Model is { } model && _ctx.KeptChildren.Count > 0)
+        {
+            var last = _ctx.KeptChildren[_ctx.KeptChildren.Count - 1];
+            if (input.Height < last.MinSize || input.Width < last.MinSize)
+            {
+                _ctx.Report(DiagnosticDescriptors.OutOfRange, _ctx.Locator.Has("input.size") ? "input.size" : "input",
+                    "input.size for '" + model.Name + "' up to '" + last.Name + "'",
+                    "at least " + I(last.MinSize) + " pixels a side", I(input.Height) + "x" + I(input.Width));
+            }
+        }
+
         // Epoch counters are 32-bit and every epoch writes metrics: the whole run is bounded like one phase.
         if (!_ctx.Checker.HasErrorsUnder("train.phases") && !_ctx.Checker.HasErrorsUnder("train.epochs"))
         {

@@ -5,7 +5,8 @@ namespace TLDsl.Runtime.Tests.Surgery;
 
 /// <summary>
 /// An input too small for the model's layers is a PipelineException naming input.size and the model (issue #20),
-/// not a libtorch error: validation accepts any size from 1 to 4096 because the catalogue does not say each model's minimum.
+/// not a libtorch error. Validation refuses such sizes for catalogue models (their files record each child's smallest
+/// input); this is the backstop for what validation cannot see: ONNX bases and models built through the API.
 /// </summary>
 public class InputSizeTests
 {

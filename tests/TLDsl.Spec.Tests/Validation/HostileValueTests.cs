@@ -54,6 +54,29 @@ public class HostileValueTests
     [Fact]
     public void Batch_of_65536_is_accepted_for_small_images() => Accepted(With("  batch: 65536\n") + "input: { size: 32 }\n");
 
+    [Theory]
+    [InlineData("alexnet", "avgpool", "[16, 16]", 63, "16x16")]
+    [InlineData("vgg11", "avgpool", "[224, 31]", 32, "224x31")]
+    [InlineData("small_cnn", "avgpool", "[16, 1]", 4, "16x1")]
+    public void An_input_smaller_than_the_kept_layers_take_is_rejected_at_input_size(string model, string last, string size, int minimum, string shown)
+    {
+        var yaml = Valid.Replace("model: resnet18_imagenet, weights: imagenet", "model: " + model + ", weights: none, drop: classifier", StringComparison.Ordinal)
+            + "input: { size: " + size + (model == "small_cnn" ? ", channels: 1" : string.Empty) + " }\n";
+        var diagnostic = Rejected(yaml, "TLD0008", "input.size for '" + model + "' up to '" + last + "' must be at least " + minimum + " pixels a side, but is " + shown);
+        Assert.Equal(yaml.Split('\n').ToList().FindIndex(l => l.StartsWith("input:", StringComparison.Ordinal)) + 1, diagnostic.Span!.StartLine);
+        Accepted(yaml.Replace("size: " + size, "size: " + minimum, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_cut_model_takes_the_smaller_input_its_kept_layers_allow()
+    {
+        // small_cnn up to pool1 halves once: 2 pixels are enough; the whole backbone needs 4.
+        var cut = Valid.Replace("model: resnet18_imagenet, weights: imagenet", "model: small_cnn, weights: none, cut_at: pool1", StringComparison.Ordinal)
+            .Replace("head: [linear: labels]", "head: [pool, linear: labels]", StringComparison.Ordinal) + "input: { size: 2, channels: 1 }\n";
+        Accepted(cut);
+        Rejected(cut.Replace("size: 2,", "size: 1,", StringComparison.Ordinal), "TLD0008", "input.size for 'small_cnn' up to 'pool1' must be at least 2 pixels a side, but is 1x1");
+    }
+
     [Fact]
     public void One_input_batch_must_fit_a_float_array()
     {
