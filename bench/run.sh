@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # TLDsl's benchmarks: figures and ratios printed, and kept in bench/results/<date>.txt. Never asserted in tests.
-#   bench/run.sh [all|cache|memory|step-memory|accuracy] [--data <folder with Fashion-MNIST IDX files>]
+#   bench/run.sh [all|cache|memory|step-memory|accuracy|preprocess] [--data <folder with Fashion-MNIST IDX files>]
 #   bench/run.sh generator [--rounds N] [--processes K]   the source generator over 50 pipelines (target < 200 ms)
 # Default data: the committed sample (samples/fashion-mnist). The full set: apt-get install dataset-fashion-mnist,
 # then --data /usr/share/datasets/fashion-mnist.
@@ -33,4 +33,5 @@ out="bench/results/$(date -u +%Y-%m-%d).txt"
     bench step-memory --unfrozen "$@"
   fi
   if [[ "$what" == all || "$what" == accuracy ]]; then echo "-- accuracy"; bench accuracy "$@"; fi
+  if [[ "$what" == all || "$what" == preprocess ]]; then echo "-- image preprocessing of one batch"; bench preprocess "$@"; fi
 } 2>&1 | tee -a "$out"

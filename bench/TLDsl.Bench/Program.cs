@@ -15,6 +15,7 @@ return command switch
     "step-memory" => StepMemoryBenchmark.Run(rest),
     "accuracy" => AccuracyBenchmark.Run(rest),
     "table" => TableBenchmark.Run(rest),
+    "preprocess" => PreprocessBenchmark.Run(rest),
     _ when PyTorchCases.Handles(command) => PyTorchCases.Run(command, rest),
     _ => Usage(),
 };
@@ -22,6 +23,7 @@ return command switch
 static int Usage()
 {
     Console.WriteLine("usage: TLDsl.Bench cache|memory|step-memory [--frozen|--unfrozen]|accuracy [--data <fashion-mnist folder>]");
+    Console.WriteLine("       TLDsl.Bench preprocess [--reps 15] [--data <fashion-mnist folder>]   (one 64-image batch through the image preprocessor)");
     Console.WriteLine("       TLDsl.Bench table [--scenario s1|s2|all] [--sizes 10,50,200,1000,all] [--quick] [--budget-min 33] [--s2-size 48] [--methods pixels,scratch,frozen,gradual] [--cell-max-min 12] [--plan-only] [--out file.md] [--data folder]");
     Console.WriteLine($"       TLDsl.Bench {PyTorchCases.Usage}   (cases compared with PyTorch by bench/pytorch.sh)");
     return 2;

@@ -2,10 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using System.Security.Cryptography;
-using System.Text;
 using TLDsl.Spec.Catalogue;
 using TLDsl.Spec.Model;
+using TLDsl.Spec.Text;
 
 namespace TLDsl.Generator;
 
@@ -21,7 +20,7 @@ internal static class ModelFactory
     };
 
     public static IdentityModel Identity(ParsedPipeline p, PipelineSpec spec) => new(
-        p.Namespace, spec.Name, p.AttributeClass, p.Text, Sha256(p.Text), p.SourcePath,
+        p.Namespace, spec.Name, p.AttributeClass, p.Text, PipelineHash.Of(p.Text), p.SourcePath,
         spec.Base.Model ?? spec.Base.OnnxPath ?? "", spec.Base.Weights, spec.Base.Sha256);
 
     public static PipelineModel Create(ParsedPipeline p, PipelineSpec spec)
@@ -64,18 +63,6 @@ internal static class ModelFactory
             spec.Train.Optimizer.Lr,
             EquatableArray.From(phases),
             spec.Train.Runs);
-    }
-
-    public static string Sha256(string text)
-    {
-        using var sha = SHA256.Create();
-        var bytes = sha.ComputeHash(Encoding.UTF8.GetBytes(text));
-        var sb = new StringBuilder(bytes.Length * 2);
-        foreach (var b in bytes)
-        {
-            sb.Append(b.ToString("x2", CultureInfo.InvariantCulture));
-        }
-        return sb.ToString();
     }
 
     /// <summary>The runtime's forward layout, as the catalogue's <c>layout:</c> lists it (exported from the runtime's own

@@ -3,11 +3,12 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
+using TLDsl.Runtime.IO;
 
 namespace TLDsl.Runtime.Data;
 
-/// <summary>A CSV file of <c>path,label</c> rows (RFC 4180: fields may be quoted, <c>""</c> is a quote). The first row
-/// is a header when it reads <c>path,label</c> (or file/filename/image and class/category/target, any case). Relative
+/// <summary>A CSV file of <c>path,label</c> rows (RFC 4180: fields may be quoted, <c>""</c> is a quote; whitespace around
+/// an unquoted field is dropped). The first row is a header when it reads <c>path,label</c> (or file/filename/image and class/category/target, any case). Relative
 /// paths are resolved against <c>root</c>, or the CSV file's folder when no root is given. Blank lines are skipped.</summary>
 public sealed class CsvImageSource : IImageSource
 {
@@ -45,7 +46,16 @@ public sealed class CsvImageSource : IImageSource
             throw new DataException($"Image root folder '{root}' for CSV file '{csvPath}' does not exist.");
         }
 
-        var rows = Parse(text, csvPath);
+        List<(int Line, List<string> Fields)> rows;
+        try
+        {
+            rows = Csv.ReadRecords(text, csvPath);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new DataException(e.Message, e);
+        }
+
         if (rows.Count > 0 && IsHeader(rows[0].Fields))
         {
             rows.RemoveAt(0);
@@ -140,108 +150,4 @@ public sealed class CsvImageSource : IImageSource
         fields.Count == 2
         && PathHeaders.Contains(fields[0].ToLowerInvariant())
         && LabelHeaders.Contains(fields[1].ToLowerInvariant());
-
-    /// <summary>RFC 4180 records with the 1-based line each starts on; unquoted fields are trimmed.</summary>
-    internal static List<(int Line, List<string> Fields)> Parse(string text, string name)
-    {
-        var rows = new List<(int, List<string>)>();
-        var fields = new List<string>();
-        var field = new StringBuilder();
-        var line = 1;
-        var rowLine = 1;
-        var quoted = false;
-        var wasQuoted = false;
-        var i = 0;
-
-        void EndField()
-        {
-            fields.Add(wasQuoted ? field.ToString() : field.ToString().Trim());
-            field.Clear();
-            wasQuoted = false;
-        }
-
-        void EndRow()
-        {
-            EndField();
-            if (!(fields.Count == 1 && fields[0].Length == 0))
-            {
-                rows.Add((rowLine, fields));
-            }
-
-            fields = [];
-        }
-
-        while (i < text.Length)
-        {
-            var c = text[i];
-            if (quoted)
-            {
-                if (c == '"')
-                {
-                    if (i + 1 < text.Length && text[i + 1] == '"')
-                    {
-                        field.Append('"');
-                        i += 2;
-                        continue;
-                    }
-
-                    quoted = false;
-                    i++;
-                    continue;
-                }
-
-                if (c == '\n')
-                {
-                    line++;
-                }
-
-                field.Append(c);
-                i++;
-                continue;
-            }
-
-            switch (c)
-            {
-                case '"' when field.ToString().Trim().Length == 0:
-                    field.Clear();
-                    quoted = true;
-                    wasQuoted = true;
-                    break;
-                case '"':
-                    throw new DataException($"{name}({line}): a quote inside an unquoted field; quote the whole field and double the quote.");
-                case ',':
-                    EndField();
-                    break;
-                case '\r':
-                    break;
-                case '\n':
-                    EndRow();
-                    line++;
-                    rowLine = line;
-                    break;
-                default:
-                    if (wasQuoted && !char.IsWhiteSpace(c))
-                    {
-                        throw new DataException($"{name}({line}): text after a closing quote; expected ',' or the end of the line.");
-                    }
-
-                    if (!wasQuoted)
-                    {
-                        field.Append(c);
-                    }
-
-                    break;
-            }
-
-            i++;
-        }
-
-        if (quoted)
-        {
-            throw new DataException($"{name}({rowLine}): a quoted field is not closed.");
-        }
-
-        EndRow();
-        return rows;
-    }
 }

@@ -3,8 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
-using System.Text;
 using TLDsl.Runtime.Data;
 using TLDsl.Runtime.Models;
 using TLDsl.Runtime.Native;
@@ -14,6 +12,7 @@ using TLDsl.Runtime.Reporting;
 using TLDsl.Runtime.Surgery;
 using TLDsl.Runtime.Training;
 using TLDsl.Spec.Parsing;
+using TLDsl.Spec.Text;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -32,8 +31,9 @@ public static class GeneratedPipelineSupport
     /// <param name="path">The path relative data and weights paths resolve against.</param>
     public static PipelineFile Parse(string text, string path) => PipelineFile.Parse(text, Path.GetFullPath(path));
 
-    /// <summary>The SHA-256 of <paramref name="text"/> (UTF-8), lower-case hex: the same identity <see cref="PipelineFile.Hash"/> gives.</summary>
-    public static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    /// <summary>The pipeline identity of <paramref name="text"/> (<see cref="PipelineHash.Of"/>): the hash the generator
+    /// compiles in and <see cref="PipelineFile.Hash"/> gives.</summary>
+    public static string Sha256(string text) => PipelineHash.Of(text);
 
     /// <summary>
     /// Builds the runtime's <see cref="TransferModel"/> for a pipeline (surgery, head, freeze rules), with or without the

@@ -1,9 +1,8 @@
 using System;
 using System.IO;
-using System.Security.Cryptography;
-using System.Text;
 using TLDsl.Spec.Model;
 using TLDsl.Spec.Parsing;
+using TLDsl.Spec.Text;
 
 namespace TLDsl.Runtime.Pipelines;
 
@@ -13,8 +12,8 @@ namespace TLDsl.Runtime.Pipelines;
 /// <param name="Spec">The validated spec.</param>
 public sealed record PipelineFile(string Path, string Text, PipelineSpec Spec)
 {
-    /// <summary>SHA-256 of the file's text: the pipeline's identity in run folders and checkpoints.</summary>
-    public string Hash => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Text)));
+    /// <summary>SHA-256 of the file's text (<see cref="PipelineHash.Of"/>): the pipeline's identity in run folders and checkpoints.</summary>
+    public string Hash => PipelineHash.Of(Text);
 
     /// <summary>Reads and validates <paramref name="path"/>.</summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
