@@ -215,7 +215,7 @@ public static class PipelineInterpreter
         RandomResizedCropSpec c => new RandomResizedCrop(c.ScaleMin, c.ScaleMax, c.RatioMin, c.RatioMax),
         FlipSpec f => new HorizontalFlip(f.P),
         RotationSpec r => new Rotation(r.Degrees),
-        ColorJitterSpec j => new ColorJitter(j.Brightness, j.Contrast, j.Saturation),
+        ColorJitterSpec j => new ColorJitter(j.Brightness, j.Contrast, j.Saturation, j.Hue),
         _ => throw new PipelineException($"augmentation '{spec.Kind}' is not supported by this runtime."),
     };
 

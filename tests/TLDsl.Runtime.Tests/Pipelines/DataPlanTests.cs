@@ -36,4 +36,23 @@ public sealed class DataPlanTests : System.IDisposable
         Assert.Equal(TrainIndices(9, ""), TrainIndices(1, "  limit_seed: 9"));
         Assert.Equal(50, TrainIndices(1, "  limit_seed: 9").Length);
     }
+
+    [Fact]
+    public void Color_jitter_hue_reaches_the_preprocessor()
+    {
+        // The pipeline's hue was once dropped on the way to the runtime's ColorJitter (a silent 0).
+        const string yaml = """
+            version: 1
+            base: { model: small_cnn, weights: none, drop: classifier }
+            labels: [a, b]
+            head: [linear: labels]
+            data:
+              train: { folder: images }
+              augment: [{ color_jitter: { brightness: 0.1, hue: 0.2 } }]
+            train: { phases: [{ epochs: 1 }] }
+            """;
+        var file = PipelineFile.Parse(yaml, _dir.File("hue.tl.yaml"));
+        var jitter = Assert.IsType<TLDsl.Runtime.Data.ColorJitter>(Assert.Single(PipelineInterpreter.Preprocessor(file.Spec, withAugmentation: true).Augmentations));
+        Assert.Equal(new TLDsl.Runtime.Data.ColorJitter(0.1, 0, 0, 0.2), jitter);
+    }
 }
