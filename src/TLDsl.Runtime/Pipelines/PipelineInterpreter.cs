@@ -139,7 +139,7 @@ public static class PipelineInterpreter
             Spec.Model.OptimizerKind.Sgd => RuntimeOptimizerKind.Sgd,
             Spec.Model.OptimizerKind.Adam => RuntimeOptimizerKind.Adam,
             _ => RuntimeOptimizerKind.AdamW,
-        }, t.Optimizer.Lr, t.Optimizer.WeightDecay, t.Optimizer.Momentum, t.Optimizer.Nesterov, t.Optimizer.Beta1, t.Optimizer.Beta2);
+        }, t.Optimizer.Lr, t.Optimizer.WeightDecay, t.Optimizer.Momentum, t.Optimizer.Nesterov, t.Optimizer.Beta1, t.Optimizer.Beta2, t.Optimizer.Eps);
         var phases = t.Phases.Select(p => Phase(p, t.Optimizer.Lr)).ToArray();
         EarlyStoppingPlan? early = t.EarlyStopping is { } es
             ? new EarlyStoppingPlan(es.Metric, es.Mode == MetricMode.Max, es.Patience, es.MinDelta)

@@ -111,6 +111,7 @@ internal static class TrainingPlanLimits
         {
             Number("Optimizer.Beta1", key + ".betas", optimizer.Beta1);
             Number("Optimizer.Beta2", key + ".betas", optimizer.Beta2);
+            Number("Optimizer.Eps", key + ".eps", optimizer.Eps);
         }
     }
 

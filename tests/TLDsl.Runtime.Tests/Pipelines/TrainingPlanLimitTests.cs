@@ -28,6 +28,7 @@ public sealed class TrainingPlanLimitTests : IDisposable
         "lr 0" => plan with { Optimizer = plan.Optimizer with { LearningRate = 0 } },
         "weight decay" => plan with { Optimizer = plan.Optimizer with { WeightDecay = 2 } },
         "beta" => plan with { Optimizer = plan.Optimizer with { Beta2 = 1 } },
+        "eps" => plan with { Optimizer = plan.Optimizer with { Eps = 0 } },
         "sgd momentum" => plan with { Optimizer = plan.Optimizer with { Kind = OptimizerKind.Sgd, Momentum = -0.5 } },
         "label smoothing" => plan with { LabelSmoothing = 1 },
         "class weights" => plan with { ClassWeights = [1f, 2f] },
@@ -58,6 +59,7 @@ public sealed class TrainingPlanLimitTests : IDisposable
     [InlineData("lr 0", "Optimizer.LearningRate (train.optimizer.adamw.lr) must be a number >= 1e-12 and <= 1e38, got 0.")]
     [InlineData("weight decay", "Optimizer.WeightDecay (train.optimizer.adamw.weight_decay) must be 0 or a number >= 1e-12 and <= 1, got 2.")]
     [InlineData("beta", "Optimizer.Beta2 (train.optimizer.adamw.betas) must be a number >= 0 and < 1, got 1.")]
+    [InlineData("eps", "Optimizer.Eps (train.optimizer.adamw.eps) must be a number >= 1e-30 and <= 1, got 0.")]
     [InlineData("sgd momentum", "Optimizer.Momentum (train.optimizer.sgd.momentum) must be a number >= 0 and < 1, got -0.5.")]
     [InlineData("label smoothing", "LabelSmoothing (train.loss.cross_entropy.label_smoothing) must be a number >= 0 and < 1, got 1.")]
     [InlineData("class weights", "ClassWeights (train.loss.cross_entropy.class_weights) must be one weight per label (10), got 2 weights.")]
