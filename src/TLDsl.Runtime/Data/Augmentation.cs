@@ -58,6 +58,22 @@ public sealed record HorizontalFlip(double P = 0.5) : Augmentation
     }
 }
 
+/// <summary>Mirrors the image top-bottom with probability <see cref="P"/>.</summary>
+/// <param name="P">Probability in [0, 1].</param>
+public sealed record VerticalFlip(double P = 0.5) : Augmentation
+{
+    /// <inheritdoc/>
+    public override bool IsRandom => P > 0;
+
+    internal override void Validate()
+    {
+        if (!(P >= 0 && P <= 1))
+        {
+            throw new ArgumentException($"flip: p must be in [0, 1], got {P}.");
+        }
+    }
+}
+
 /// <summary>Rotates about the centre by an angle drawn uniformly from <c>[-Degrees, Degrees]</c> (bilinear, corners
 /// filled with 0, image size kept).</summary>
 /// <param name="Degrees">Largest angle, 0 to 180.</param>

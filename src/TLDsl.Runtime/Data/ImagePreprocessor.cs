@@ -159,7 +159,8 @@ public sealed class ImagePreprocessor
                 groups = augmentation switch
                 {
                     RandomResizedCrop crop => ApplyCrop(groups, crop, randoms),
-                    HorizontalFlip flip => groups.Select(g => g with { Images = ApplyFlip(g, flip, randoms) }).ToList(),
+                    HorizontalFlip flip => groups.Select(g => g with { Images = ApplyFlip(g, flip.P, 3, randoms) }).ToList(),
+                    VerticalFlip flip => groups.Select(g => g with { Images = ApplyFlip(g, flip.P, 2, randoms) }).ToList(),
                     Rotation rotation => groups.Select(g => g with { Images = ApplyRotation(g, rotation, randoms) }).ToList(),
                     ColorJitter jitter => groups.Select(g => g with { Images = ApplyJitter(g, jitter, randoms) }).ToList(),
                     _ => throw new NotSupportedException($"Unknown augmentation {augmentation.GetType().Name}."),
@@ -302,15 +303,16 @@ public sealed class ImagePreprocessor
             .ToList();
     }
 
-    private static Tensor ApplyFlip(Group group, HorizontalFlip flip, Random[] randoms)
+    /// <summary>Flips along <paramref name="dimension"/> (3: left-right, 2: top-bottom) the images whose draw is below <paramref name="p"/>.</summary>
+    private static Tensor ApplyFlip(Group group, double p, long dimension, Random[] randoms)
     {
-        var mask = group.Positions.Select(p => randoms[p].NextDouble() < flip.P).ToArray();
+        var mask = group.Positions.Select(position => randoms[position].NextDouble() < p).ToArray();
         if (!mask.Contains(true))
         {
             return group.Images;
         }
 
-        var flipped = group.Images.flip(3);
+        var flipped = group.Images.flip(dimension);
         return mask.Contains(false) ? where(tensor(mask).view(-1, 1, 1, 1), flipped, group.Images) : flipped;
     }
 

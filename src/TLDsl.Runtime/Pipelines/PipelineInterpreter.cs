@@ -213,6 +213,7 @@ public static class PipelineInterpreter
     private static Data.Augmentation Augmentation(AugmentSpec spec) => spec switch
     {
         RandomResizedCropSpec c => new RandomResizedCrop(c.ScaleMin, c.ScaleMax, c.RatioMin, c.RatioMax),
+        FlipSpec { Vertical: true } f => new VerticalFlip(f.P),
         FlipSpec f => new HorizontalFlip(f.P),
         RotationSpec r => new Rotation(r.Degrees),
         ColorJitterSpec j => new ColorJitter(j.Brightness, j.Contrast, j.Saturation, j.Hue),

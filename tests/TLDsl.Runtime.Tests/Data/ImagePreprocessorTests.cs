@@ -191,6 +191,21 @@ public sealed class ImagePreprocessorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void VerticalFlipWithCertaintyMirrorsTopToBottom()
+    {
+        var source = Rgb(3, 12, 10);
+        var flip = new ImagePreprocessor((12, 10), 3, Identity, [new VerticalFlip(1.0)]);
+        using var flipped = flip.Batch(source, [0, 1, 2], true, 0, 0);
+        using var plain = flip.Batch(source, [0, 1, 2], false, 0, 0);
+        using var mirrored = plain.flip(2);
+        Assert.Equal(Values(mirrored), Values(flipped));
+        using var sideways = plain.flip(3);
+        Assert.NotEqual(Values(sideways), Values(flipped));
+        Assert.False(new ImagePreprocessor((12, 12), 3, Identity, [new VerticalFlip(0)]).HasRandomAugmentation);
+        Assert.Throws<ArgumentException>(() => new ImagePreprocessor((8, 8), 3, Identity, [new VerticalFlip(-0.1)]));
+    }
+
+    [Fact]
     public void FullAreaSquareCropIsThePlainResize()
     {
         var source = Rgb(2, 40, 40);

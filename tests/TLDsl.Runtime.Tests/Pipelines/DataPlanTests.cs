@@ -38,9 +38,10 @@ public sealed class DataPlanTests : System.IDisposable
     }
 
     [Fact]
-    public void Color_jitter_hue_reaches_the_preprocessor()
+    public void Color_jitter_hue_and_vertical_flips_reach_the_preprocessor()
     {
-        // The pipeline's hue was once dropped on the way to the runtime's ColorJitter (a silent 0).
+        // The pipeline's hue was once dropped on the way to the runtime's ColorJitter (a silent 0), and flip's
+        // vertical: true trained horizontal flips.
         const string yaml = """
             version: 1
             base: { model: small_cnn, weights: none, drop: classifier }
@@ -48,11 +49,12 @@ public sealed class DataPlanTests : System.IDisposable
             head: [linear: labels]
             data:
               train: { folder: images }
-              augment: [{ color_jitter: { brightness: 0.1, hue: 0.2 } }]
+              augment: [{ color_jitter: { brightness: 0.1, hue: 0.2 } }, { flip: { vertical: true, p: 0.3 } }, flip]
             train: { phases: [{ epochs: 1 }] }
             """;
         var file = PipelineFile.Parse(yaml, _dir.File("hue.tl.yaml"));
-        var jitter = Assert.IsType<TLDsl.Runtime.Data.ColorJitter>(Assert.Single(PipelineInterpreter.Preprocessor(file.Spec, withAugmentation: true).Augmentations));
-        Assert.Equal(new TLDsl.Runtime.Data.ColorJitter(0.1, 0, 0, 0.2), jitter);
+        Assert.Equal<TLDsl.Runtime.Data.Augmentation>(
+            [new TLDsl.Runtime.Data.ColorJitter(0.1, 0, 0, 0.2), new TLDsl.Runtime.Data.VerticalFlip(0.3), new TLDsl.Runtime.Data.HorizontalFlip(0.5)],
+            PipelineInterpreter.Preprocessor(file.Spec, withAugmentation: true).Augmentations);
     }
 }
