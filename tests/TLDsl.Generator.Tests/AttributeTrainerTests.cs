@@ -98,6 +98,42 @@ public sealed class AttributeTrainerTests : IDisposable
     }
 
     [Fact]
+    public void Options_outside_validations_limits_are_refused_naming_the_setting_and_its_range()
+    {
+        // The options record feeds TrainingOverrides.Customize, which validation never sees: batch 0, lr 1e39 or NaN and
+        // negative epochs once went straight to the trainer.
+        var (_, output, diagnostics) = GeneratorHarness.Run(GeneratorHarness.Compilation(Source));
+        Assert.Empty(diagnostics);
+        var assembly = GeneratorHarness.Load(output);
+        var optionsType = assembly.GetType("Demo.TinyFashionOptions")!;
+        var trainerType = assembly.GetType("Demo.TinyFashionTrainer")!;
+        string runs = Path.Combine(_folder, "runs");
+        (string Option, object Value, string Message)[] cases =
+        [
+            ("Batch", 0, "BatchSize (train.batch) must be an integer >= 1 and <= 65536, got 0."),
+            ("Batch", int.MaxValue, "BatchSize (train.batch) must be an integer >= 1 and <= 65536, got 2147483647."),
+            ("LearningRate", 1e39, "Optimizer.LearningRate (train.optimizer.adamw.lr) must be a number >= 1e-12 and <= 1e38, got 1e39."),
+            ("LearningRate", double.NaN, "Optimizer.LearningRate (train.optimizer.adamw.lr) must be a number >= 1e-12 and <= 1e38, got NaN."),
+            ("Epochs", new[] { -2 }, "Phases[0].Epochs (train.phases.epochs) must be an integer >= 1 and <= 100000, got -2."),
+            ("Seed", -1, "Seed (train.seed) must be an integer >= 0, got -1."),
+            ("Threads", -1, "Threads must be 0 (libtorch's default) or more, got -1."),
+        ];
+        foreach (var (option, value, message) in cases)
+        {
+            object options = Activator.CreateInstance(optionsType)!;
+            optionsType.GetProperty("PipelinePath")!.SetValue(options, Path.Combine(GeneratorHarness.RepoRoot, "samples", "fashion-mnist", "TinyFashionPipeline.cs"));
+            optionsType.GetProperty("RunsRoot")!.SetValue(options, runs);
+            optionsType.GetProperty(option)!.SetValue(options, value);
+            using var trainer = (IDisposable)Activator.CreateInstance(trainerType, options)!;
+            var e = Assert.Throws<TargetInvocationException>(() => trainerType.GetProperty("Session")!.GetValue(trainer));
+            var inner = Assert.IsType<PipelineException>(e.InnerException);
+            Assert.Equal("a training setting made in code (a generated trainer's options or TrainingOverrides.Customize): " + message, inner.Message);
+        }
+
+        Assert.False(Directory.Exists(runs), "a run folder was created for refused options");
+    }
+
+    [Fact]
     public void Resuming_a_run_of_another_pipeline_is_refused_with_a_clear_message()
     {
         var (_, output, _) = GeneratorHarness.Run(GeneratorHarness.Compilation(Source));

@@ -58,6 +58,22 @@ public sealed record HorizontalFlip(double P = 0.5) : Augmentation
     }
 }
 
+/// <summary>Mirrors the image top-bottom with probability <see cref="P"/>.</summary>
+/// <param name="P">Probability in [0, 1].</param>
+public sealed record VerticalFlip(double P = 0.5) : Augmentation
+{
+    /// <inheritdoc/>
+    public override bool IsRandom => P > 0;
+
+    internal override void Validate()
+    {
+        if (!(P >= 0 && P <= 1))
+        {
+            throw new ArgumentException($"flip: p must be in [0, 1], got {P}.");
+        }
+    }
+}
+
 /// <summary>Rotates about the centre by an angle drawn uniformly from <c>[-Degrees, Degrees]</c> (bilinear, corners
 /// filled with 0, image size kept).</summary>
 /// <param name="Degrees">Largest angle, 0 to 180.</param>
@@ -75,23 +91,30 @@ public sealed record Rotation(double Degrees) : Augmentation
     }
 }
 
-/// <summary>torchvision's ColorJitter without hue: brightness, contrast and saturation factors drawn uniformly from
-/// <c>[max(0, 1 - x), 1 + x]</c>, each result clamped to [0, 1]. Unlike torchvision the order is fixed (brightness,
-/// contrast, saturation), so that a whole batch is jittered with a few tensor operations. Saturation leaves grayscale
-/// images unchanged.</summary>
+/// <summary>torchvision's ColorJitter: brightness, contrast and saturation factors drawn uniformly from
+/// <c>[max(0, 1 - x), 1 + x]</c>, each result clamped to [0, 1], and a hue shift drawn uniformly from
+/// <c>[-Hue, Hue]</c> (a turn of the HSV hue circle is 1). Unlike torchvision the order is fixed (brightness,
+/// contrast, saturation, hue), so that a whole batch is jittered with a few tensor operations. Saturation and hue leave
+/// grayscale images unchanged.</summary>
 /// <param name="Brightness">0 for none.</param>
 /// <param name="Contrast">0 for none.</param>
 /// <param name="Saturation">0 for none.</param>
-public sealed record ColorJitter(double Brightness, double Contrast, double Saturation) : Augmentation
+/// <param name="Hue">0 for none, at most 0.5 (half a turn either way).</param>
+public sealed record ColorJitter(double Brightness, double Contrast, double Saturation, double Hue) : Augmentation
 {
     /// <inheritdoc/>
-    public override bool IsRandom => Brightness > 0 || Contrast > 0 || Saturation > 0;
+    public override bool IsRandom => Brightness > 0 || Contrast > 0 || Saturation > 0 || Hue > 0;
 
     internal override void Validate()
     {
         if (!(Brightness >= 0 && Contrast >= 0 && Saturation >= 0))
         {
             throw new ArgumentException($"color_jitter: brightness, contrast and saturation must be >= 0, got {Brightness}, {Contrast}, {Saturation}.");
+        }
+
+        if (!(Hue >= 0 && Hue <= 0.5))
+        {
+            throw new ArgumentException($"color_jitter: hue must be in [0, 0.5], got {Hue}.");
         }
     }
 }

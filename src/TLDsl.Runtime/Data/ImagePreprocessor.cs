@@ -159,7 +159,8 @@ public sealed class ImagePreprocessor
                 groups = augmentation switch
                 {
                     RandomResizedCrop crop => ApplyCrop(groups, crop, randoms),
-                    HorizontalFlip flip => groups.Select(g => g with { Images = ApplyFlip(g, flip, randoms) }).ToList(),
+                    HorizontalFlip flip => groups.Select(g => g with { Images = ApplyFlip(g, flip.P, 3, randoms) }).ToList(),
+                    VerticalFlip flip => groups.Select(g => g with { Images = ApplyFlip(g, flip.P, 2, randoms) }).ToList(),
                     Rotation rotation => groups.Select(g => g with { Images = ApplyRotation(g, rotation, randoms) }).ToList(),
                     ColorJitter jitter => groups.Select(g => g with { Images = ApplyJitter(g, jitter, randoms) }).ToList(),
                     _ => throw new NotSupportedException($"Unknown augmentation {augmentation.GetType().Name}."),
@@ -302,15 +303,16 @@ public sealed class ImagePreprocessor
             .ToList();
     }
 
-    private static Tensor ApplyFlip(Group group, HorizontalFlip flip, Random[] randoms)
+    /// <summary>Flips along <paramref name="dimension"/> (3: left-right, 2: top-bottom) the images whose draw is below <paramref name="p"/>.</summary>
+    private static Tensor ApplyFlip(Group group, double p, long dimension, Random[] randoms)
     {
-        var mask = group.Positions.Select(p => randoms[p].NextDouble() < flip.P).ToArray();
+        var mask = group.Positions.Select(position => randoms[position].NextDouble() < p).ToArray();
         if (!mask.Contains(true))
         {
             return group.Images;
         }
 
-        var flipped = group.Images.flip(3);
+        var flipped = group.Images.flip(dimension);
         return mask.Contains(false) ? where(tensor(mask).view(-1, 1, 1, 1), flipped, group.Images) : flipped;
     }
 
@@ -381,12 +383,13 @@ public sealed class ImagePreprocessor
         return F.grid_sample(images, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false);
     }
 
-    /// <summary>Per-sample factors for the whole group, applied as brightness, then contrast, then saturation.</summary>
+    /// <summary>Per-sample factors for the whole group, applied as brightness, then contrast, then saturation, then hue.
+    /// Each sample draws its factors in that order, skipping those that are 0.</summary>
     private static Tensor ApplyJitter(Group group, ColorJitter jitter, Random[] randoms)
     {
         var n = group.Positions.Length;
-        var factors = new float[3][];
-        for (var j = 0; j < 3; j++)
+        var factors = new float[4][];
+        for (var j = 0; j < 4; j++)
         {
             factors[j] = new float[n];
         }
@@ -397,6 +400,7 @@ public sealed class ImagePreprocessor
             factors[0][k] = (float)(Factor(random, jitter.Brightness) ?? 1);
             factors[1][k] = (float)(Factor(random, jitter.Contrast) ?? 1);
             factors[2][k] = (float)(Factor(random, jitter.Saturation) ?? 1);
+            factors[3][k] = jitter.Hue > 0 ? (float)Uniform(random, -jitter.Hue, jitter.Hue) : 0;
         }
 
         var image = group.Images;
@@ -418,7 +422,41 @@ public sealed class ImagePreprocessor
             image = ((image * s) + (Gray(image) * (1 - s))).clamp_(0, 1);
         }
 
+        if (jitter.Hue > 0 && image.shape[1] == 3)
+        {
+            image = ShiftHue(image, factors[3]);
+        }
+
         return image;
+    }
+
+    /// <summary>torchvision's adjust_hue on RGB images <c>[N, 3, H, W]</c> in [0, 1]: to HSV, the hue turned by each
+    /// image's shift (a full turn is 1, wrapping around), back to RGB. Value and chroma stay as they were.</summary>
+    internal static Tensor ShiftHue(Tensor images, float[] shifts)
+    {
+        var n = images.shape[0];
+        var r = images.narrow(1, 0, 1);
+        var g = images.narrow(1, 1, 1);
+        var b = images.narrow(1, 2, 1);
+        var value = images.amax([1], keepdim: true);
+        var chroma = value - images.amin([1], keepdim: true);
+
+        // Hue in sixths of a turn, measured from the largest channel (red first, then green, then blue on ties, as
+        // torchvision); grey pixels (no chroma) get hue 0, which no shift can change because their chroma stays 0.
+        var grey = chroma.eq(0);
+        var divisor = where(grey, ones_like(chroma), chroma);
+        var sector = where(
+            value.eq(r),
+            (g - b) / divisor,
+            where(value.eq(g), 2 + ((b - r) / divisor), 4 + ((r - g) / divisor)));
+        var hue = remainder((sector / 6) + tensor(shifts).view(n, 1, 1, 1), 1.0);
+
+        // Back to RGB: channel k (red 5, green 3, blue 1) is value - chroma * clamp(min(t, 4 - t), 0, 1) with
+        // t = (k + 6 * hue) mod 6, the piecewise-linear hue ramps written as one expression.
+        var offsets = tensor(new float[] { 5, 3, 1 }).view(1, 3, 1, 1);
+        var t = remainder(offsets + (hue * 6), 6.0);
+        var ramp = minimum(t, 4 - t).clamp_(0, 1);
+        return (value - (chroma * ramp)).clamp_(0, 1);
     }
 
     private static double? Factor(Random random, double amount) =>

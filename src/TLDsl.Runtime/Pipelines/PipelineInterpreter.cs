@@ -139,7 +139,7 @@ public static class PipelineInterpreter
             Spec.Model.OptimizerKind.Sgd => RuntimeOptimizerKind.Sgd,
             Spec.Model.OptimizerKind.Adam => RuntimeOptimizerKind.Adam,
             _ => RuntimeOptimizerKind.AdamW,
-        }, t.Optimizer.Lr, t.Optimizer.WeightDecay, t.Optimizer.Momentum, t.Optimizer.Nesterov, t.Optimizer.Beta1, t.Optimizer.Beta2);
+        }, t.Optimizer.Lr, t.Optimizer.WeightDecay, t.Optimizer.Momentum, t.Optimizer.Nesterov, t.Optimizer.Beta1, t.Optimizer.Beta2, t.Optimizer.Eps);
         var phases = t.Phases.Select(p => Phase(p, t.Optimizer.Lr)).ToArray();
         EarlyStoppingPlan? early = t.EarlyStopping is { } es
             ? new EarlyStoppingPlan(es.Metric, es.Mode == MetricMode.Max, es.Patience, es.MinDelta)
@@ -213,9 +213,10 @@ public static class PipelineInterpreter
     private static Data.Augmentation Augmentation(AugmentSpec spec) => spec switch
     {
         RandomResizedCropSpec c => new RandomResizedCrop(c.ScaleMin, c.ScaleMax, c.RatioMin, c.RatioMax),
+        FlipSpec { Vertical: true } f => new VerticalFlip(f.P),
         FlipSpec f => new HorizontalFlip(f.P),
         RotationSpec r => new Rotation(r.Degrees),
-        ColorJitterSpec j => new ColorJitter(j.Brightness, j.Contrast, j.Saturation),
+        ColorJitterSpec j => new ColorJitter(j.Brightness, j.Contrast, j.Saturation, j.Hue),
         _ => throw new PipelineException($"augmentation '{spec.Kind}' is not supported by this runtime."),
     };
 

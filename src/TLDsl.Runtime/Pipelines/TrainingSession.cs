@@ -200,8 +200,12 @@ public sealed class TrainingSession : IDisposable
         var plan = PipelineInterpreter.TrainingPlan(pipeline.Spec) with { CacheFeatures = overrides.CacheFeatures, Threads = overrides.Threads };
         if (overrides.Customize is not null)
         {
-            plan = overrides.Customize(plan);
+            plan = overrides.Customize(plan) ?? throw new PipelineException("TrainingOverrides.Customize returned no training plan.");
         }
+        // Validation checked the pipeline, not what code changed since: the same limits, before any model or data work.
+        var input = pipeline.Spec.Input;
+        TrainingPlanLimits.Check(plan, labels.Count, Math.Max(input.Channels, PipelineInterpreter.Preprocessor(pipeline.Spec, false).Channels),
+            input.Height, input.Width);
         var data = PipelineInterpreter.DataPlan(pipeline, labels);
         // The head's initial weights come from the seed, so a run is reproducible from its pipeline alone.
         manual_seed(plan.Seed);

@@ -31,12 +31,12 @@ internal sealed class RunOptimizer : IDisposable
             })), plan.LearningRate),
             OptimizerKind.Adam => optim.Adam(list.Select(p => new Adam.ParamGroup([p.Parameter], new Adam.Options
             {
-                LearningRate = plan.LearningRate, beta1 = plan.Beta1, beta2 = plan.Beta2, eps = 1e-8,
+                LearningRate = plan.LearningRate, beta1 = plan.Beta1, beta2 = plan.Beta2, eps = plan.Eps,
                 weight_decay = Decay(p, plan), amsgrad = false, maximize = false,
             })), plan.LearningRate),
             _ => optim.AdamW(list.Select(p => new AdamW.ParamGroup([p.Parameter], new AdamW.Options
             {
-                LearningRate = plan.LearningRate, beta1 = plan.Beta1, beta2 = plan.Beta2, eps = 1e-8,
+                LearningRate = plan.LearningRate, beta1 = plan.Beta1, beta2 = plan.Beta2, eps = plan.Eps,
                 weight_decay = Decay(p, plan), amsgrad = false, maximize = false,
             })), plan.LearningRate),
         };

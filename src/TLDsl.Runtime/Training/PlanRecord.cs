@@ -63,7 +63,9 @@ internal static class PlanRecord
             ["seed"] = S(plan.Seed),
             ["batch"] = S(plan.BatchSize),
             ["accumulate"] = S(plan.Accumulate),
-            ["optimizer"] = string.Create(CultureInfo.InvariantCulture, $"{o.Kind} lr {o.LearningRate:R} weight_decay {o.WeightDecay:R} momentum {o.Momentum:R} nesterov {o.Nesterov} betas {o.Beta1:R}/{o.Beta2:R}"),
+            ["optimizer"] = string.Create(CultureInfo.InvariantCulture, $"{o.Kind} lr {o.LearningRate:R} weight_decay {o.WeightDecay:R} momentum {o.Momentum:R} nesterov {o.Nesterov} betas {o.Beta1:R}/{o.Beta2:R}")
+                // Runs recorded before eps reached the optimizer trained with the default and say nothing of it.
+                + (o.Eps == OptimizerPlan.DefaultEps ? "" : string.Create(CultureInfo.InvariantCulture, $" eps {o.Eps:R}")),
             ["label_smoothing"] = S(plan.LabelSmoothing),
             ["clip_grad_norm"] = S(plan.ClipGradNorm),
             ["class_weights"] = plan.ClassWeights is null ? "none" : string.Join(" ", plan.ClassWeights.Select(w => S(w))),

@@ -23,8 +23,13 @@ public enum OptimizerKind
 /// <param name="Nesterov">SGD Nesterov momentum.</param>
 /// <param name="Beta1">Adam/AdamW beta1.</param>
 /// <param name="Beta2">Adam/AdamW beta2.</param>
+/// <param name="Eps">Adam/AdamW epsilon (added to the root of the second moment).</param>
 public sealed record OptimizerPlan(OptimizerKind Kind, double LearningRate, double WeightDecay = 0, double Momentum = 0.9,
-    bool Nesterov = false, double Beta1 = 0.9, double Beta2 = 0.999);
+    bool Nesterov = false, double Beta1 = 0.9, double Beta2 = 0.999, double Eps = OptimizerPlan.DefaultEps)
+{
+    /// <summary>The epsilon of <c>adam</c>/<c>adamw</c> when the pipeline gives none (PyTorch's).</summary>
+    public const double DefaultEps = 1e-8;
+}
 
 /// <summary>A learning-rate schedule within a phase. Every schedule is a pure function of the optimizer step, so a
 /// resumed run sets exactly the rate an uninterrupted run would.</summary>

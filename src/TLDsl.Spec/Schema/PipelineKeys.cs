@@ -26,6 +26,10 @@ internal static class PipelineKeys
     /// <summary>Largest effective batch (batch × accumulate), 2^20 samples.</summary>
     public const int MaxEffectiveBatch = 1_048_576;
 
+    /// <summary>Most values of one input batch (batch × channels × height × width): one float array and one tensor,
+    /// which .NET arrays and 32-bit offsets can hold (8 GiB of float32).</summary>
+    public const long MaxBatchValues = int.MaxValue;
+
     /// <summary>Largest input side in pixels: a 4096×4096×4 float image is 256 MiB; libtorch could not allocate 100,000².</summary>
     public const int MaxInputSide = 4096;
 

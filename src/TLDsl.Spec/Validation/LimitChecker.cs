@@ -48,10 +48,10 @@ internal sealed class LimitChecker
         {
             var channels = System.Math.Max(input.Channels, _ctx.Model?.Channels ?? 3);
             var values = (long)train.Batch * channels * input.Height * input.Width;
-            if (values > int.MaxValue)
+            if (values > PipelineKeys.MaxBatchValues)
             {
                 _ctx.Report(DiagnosticDescriptors.OutOfRange, "train.batch", "train.batch × channels × input height × width (one input batch)",
-                    "at most " + I(int.MaxValue) + " values (8 GiB of float32)", I(train.Batch) + " × " + I(channels) + " × " + I(input.Height) + " × " + I(input.Width));
+                    "at most " + PipelineKeys.MaxBatchValues.ToString(CultureInfo.InvariantCulture) + " values (8 GiB of float32)", I(train.Batch) + " × " + I(channels) + " × " + I(input.Height) + " × " + I(input.Width));
             }
         }
 

@@ -15,7 +15,7 @@ public sealed class ImagePreprocessorTests
     private static readonly Normalization Identity = new MeanStdNormalization([0f, 0f, 0f], [1f, 1f, 1f]);
 
     private static readonly Augmentation[] AllAugmentations =
-        [new RandomResizedCrop(0.5, 1.0), new HorizontalFlip(), new Rotation(15), new ColorJitter(0.3, 0.3, 0.3)];
+        [new RandomResizedCrop(0.5, 1.0), new HorizontalFlip(), new Rotation(15), new ColorJitter(0.3, 0.3, 0.3, 0.1)];
 
     private static float[] Values(Tensor t) => t.contiguous().data<float>().ToArray();
 
@@ -185,7 +185,22 @@ public sealed class ImagePreprocessorTests
         using var plain = flip.Batch(source, [0, 1, 2], false, 0, 0);
         using var mirrored = plain.flip(3);
         Assert.Equal(Values(mirrored), Values(flipped));
-        Assert.False(new ImagePreprocessor((12, 12), 3, Identity, [new HorizontalFlip(0), new Rotation(0), new ColorJitter(0, 0, 0)]).HasRandomAugmentation);
+        Assert.False(new ImagePreprocessor((12, 12), 3, Identity, [new HorizontalFlip(0), new Rotation(0), new ColorJitter(0, 0, 0, 0)]).HasRandomAugmentation);
+    }
+
+    [Fact]
+    public void VerticalFlipWithCertaintyMirrorsTopToBottom()
+    {
+        var source = Rgb(3, 12, 10);
+        var flip = new ImagePreprocessor((12, 10), 3, Identity, [new VerticalFlip(1.0)]);
+        using var flipped = flip.Batch(source, [0, 1, 2], true, 0, 0);
+        using var plain = flip.Batch(source, [0, 1, 2], false, 0, 0);
+        using var mirrored = plain.flip(2);
+        Assert.Equal(Values(mirrored), Values(flipped));
+        using var sideways = plain.flip(3);
+        Assert.NotEqual(Values(sideways), Values(flipped));
+        Assert.False(new ImagePreprocessor((12, 12), 3, Identity, [new VerticalFlip(0)]).HasRandomAugmentation);
+        Assert.Throws<ArgumentException>(() => new ImagePreprocessor((8, 8), 3, Identity, [new VerticalFlip(-0.1)]));
     }
 
     [Fact]
@@ -247,11 +262,80 @@ public sealed class ImagePreprocessorTests
         Assert.Equal(new long[] { 1, 0, 0 }, labels.data<long>().ToArray());
     }
 
+    [Theory]
+    [InlineData(1f, 0f, 0f, 1 / 3f, 0f, 1f, 0f)] // red a third of a turn on is green
+    [InlineData(1f, 0f, 0f, 0.5f, 0f, 1f, 1f)] // half a turn: cyan
+    [InlineData(1f, 0f, 0f, -1 / 3f, 0f, 0f, 1f)] // a third back: blue
+    [InlineData(0.8f, 0.4f, 0.2f, 0.25f, 0.3f, 0.8f, 0.2f)] // hue 20 deg to 110 deg; value 0.8 and chroma 0.6 kept
+    [InlineData(0.8f, 0.4f, 0.2f, -0.25f, 0.7f, 0.2f, 0.8f)] // 20 deg back to 290 deg, across 0
+    [InlineData(0.5f, 0.5f, 0.5f, 0.4f, 0.5f, 0.5f, 0.5f)] // grey has no hue to turn
+    public void HueShiftOfAKnownPixel(float r, float g, float b, float shift, float er, float eg, float eb)
+    {
+        using var image = tensor(new[] { r, g, b }, [1, 3, 1, 1]);
+        using var shifted = ImagePreprocessor.ShiftHue(image, [shift]);
+        var rgb = Values(shifted);
+        Assert.Equal(er, rgb[0], 5);
+        Assert.Equal(eg, rgb[1], 5);
+        Assert.Equal(eb, rgb[2], 5);
+    }
+
+    [Fact]
+    public void HueShiftOfZeroLeavesTheImageUnchanged()
+    {
+        var source = Rgb(3, 9, 7);
+        var pre = new ImagePreprocessor((9, 7), 3, Identity, []);
+        using var batch = pre.Batch(source, [0, 1, 2], false, 0, 0);
+        using var shifted = ImagePreprocessor.ShiftHue(batch, [0f, 0f, 0f]);
+        var diff = Values(shifted).Zip(Values(batch), (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(diff < 1e-6, $"max difference {diff}");
+
+        var none = new ImagePreprocessor((9, 7), 3, Identity, [new ColorJitter(0, 0, 0, 0)]);
+        using var train = none.Batch(source, [0, 1, 2], true, 3, 1);
+        Assert.Equal(Values(batch), Values(train));
+    }
+
+    [Fact]
+    public void HueJitterTurnsColoursOnlyAndIsDeterministic()
+    {
+        var source = Rgb(6, 10, 10);
+        var pre = new ImagePreprocessor((10, 10), 3, Identity, [new ColorJitter(0, 0, 0, 0.5)]);
+        Assert.True(pre.HasRandomAugmentation);
+        int[] indices = [.. Enumerable.Range(0, 6)];
+        using var plain = pre.Batch(source, indices, false, 0, 0);
+        using var a = pre.Batch(source, indices, true, 7, 2);
+        using var again = pre.Batch(source, [.. indices.Reverse()], true, 7, 2);
+        using var back = again.flip(0);
+        using var other = pre.Batch(source, indices, true, 7, 3);
+        Assert.Equal(Values(a), Values(back));
+        Assert.NotEqual(Values(a), Values(other));
+        Assert.All(Values(a), v => Assert.InRange(v, 0f, 1f));
+        for (var i = 0; i < 6; i++)
+        {
+            // A hue turn keeps each pixel's largest and smallest channel (value and chroma) but changes the colour.
+            Assert.NotEqual(Values(plain[i]), Values(a[i]));
+            using var maxBefore = plain[i].amax([0]);
+            using var maxAfter = a[i].amax([0]);
+            using var minBefore = plain[i].amin([0]);
+            using var minAfter = a[i].amin([0]);
+            Assert.True(Values(maxBefore).Zip(Values(maxAfter), (x, y) => Math.Abs(x - y)).Max() < 1e-5);
+            Assert.True(Values(minBefore).Zip(Values(minAfter), (x, y) => Math.Abs(x - y)).Max() < 1e-5);
+        }
+
+        // One channel has no hue.
+        var gray = new MemorySource([0, 1], 2, 1, 8, 8, (i, p) => ((i * 17) + p) % 23 / 22f);
+        var grayPre = new ImagePreprocessor((8, 8), 1, Identity, [new ColorJitter(0, 0, 0, 0.5)]);
+        using var grayTrain = grayPre.Batch(gray, [0, 1], true, 1, 0);
+        using var grayEval = grayPre.Batch(gray, [0, 1], false, 1, 0);
+        Assert.Equal(Values(grayEval), Values(grayTrain));
+    }
+
     [Fact]
     public void InvalidSettingsAreRejected()
     {
         Assert.Throws<ArgumentException>(() => new ImagePreprocessor((8, 8), 3, Identity, [new RandomResizedCrop(0, 1)]));
         Assert.Throws<ArgumentException>(() => new ImagePreprocessor((8, 8), 3, Identity, [new HorizontalFlip(1.5)]));
+        Assert.Throws<ArgumentException>(() => new ImagePreprocessor((8, 8), 3, Identity, [new ColorJitter(0, 0, 0, 0.6)]));
+        Assert.Throws<ArgumentException>(() => new ImagePreprocessor((8, 8), 3, Identity, [new ColorJitter(0, 0, 0, double.NaN)]));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ImagePreprocessor((8, 8), 2, Identity, []));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ImagePreprocessor((0, 8), 3, Identity, []));
     }

@@ -36,4 +36,25 @@ public sealed class DataPlanTests : System.IDisposable
         Assert.Equal(TrainIndices(9, ""), TrainIndices(1, "  limit_seed: 9"));
         Assert.Equal(50, TrainIndices(1, "  limit_seed: 9").Length);
     }
+
+    [Fact]
+    public void Color_jitter_hue_and_vertical_flips_reach_the_preprocessor()
+    {
+        // The pipeline's hue was once dropped on the way to the runtime's ColorJitter (a silent 0), and flip's
+        // vertical: true trained horizontal flips.
+        const string yaml = """
+            version: 1
+            base: { model: small_cnn, weights: none, drop: classifier }
+            labels: [a, b]
+            head: [linear: labels]
+            data:
+              train: { folder: images }
+              augment: [{ color_jitter: { brightness: 0.1, hue: 0.2 } }, { flip: { vertical: true, p: 0.3 } }, flip]
+            train: { phases: [{ epochs: 1 }] }
+            """;
+        var file = PipelineFile.Parse(yaml, _dir.File("hue.tl.yaml"));
+        Assert.Equal<TLDsl.Runtime.Data.Augmentation>(
+            [new TLDsl.Runtime.Data.ColorJitter(0.1, 0, 0, 0.2), new TLDsl.Runtime.Data.VerticalFlip(0.3), new TLDsl.Runtime.Data.HorizontalFlip(0.5)],
+            PipelineInterpreter.Preprocessor(file.Spec, withAugmentation: true).Augmentations);
+    }
 }
