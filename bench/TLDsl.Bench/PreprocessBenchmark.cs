@@ -23,7 +23,7 @@ internal static class PreprocessBenchmark
         var eval = new ImagePreprocessor((112, 112), 3, Normalization.ImageNet, []);
         var train = new ImagePreprocessor((112, 112), 3, Normalization.ImageNet, [new RandomResizedCrop(0.7, 1.0), new HorizontalFlip()]);
         var heavy = new ImagePreprocessor((112, 112), 3, Normalization.ImageNet,
-            [new RandomResizedCrop(0.5, 1.0), new HorizontalFlip(), new Rotation(15), new ColorJitter(0.3, 0.3, 0.3)]);
+            [new RandomResizedCrop(0.5, 1.0), new HorizontalFlip(), new Rotation(15), new ColorJitter(0.3, 0.3, 0.3, 0.1)]);
         int[] indices = [.. Enumerable.Range(0, 64).Select(i => i * 41 % source.Count)];
 
         double Median(ImagePreprocessor pre, bool isTrain)
