@@ -205,12 +205,17 @@ public sealed class Trainer
                 {
                     double factor = LearningRateSchedule.Factor(phase.Schedule, state.PhaseStep, totalSteps, stepsPerEpoch);
                     optimizer.SetRates(baseRates, factor);
-                    if (_plan.ClipGradNorm is double clip)
+                    // zero_grad reads every trained parameter's .grad, and each read makes a new tensor: outside a scope
+                    // one per parameter per step waited for a finalizer, keeping that step's gradient alive (issue #18).
+                    using (NewDisposeScope())
                     {
-                        nn.utils.clip_grad_norm_(_model.parameters().Where(p => p.requires_grad), clip);
+                        if (_plan.ClipGradNorm is double clip)
+                        {
+                            nn.utils.clip_grad_norm_(_model.parameters().Where(p => p.requires_grad), clip);
+                        }
+                        optimizer.Optimizer.step();
+                        optimizer.Optimizer.zero_grad();
                     }
-                    optimizer.Optimizer.step();
-                    optimizer.Optimizer.zero_grad();
                     state = state with { Step = state.Step + 1, PhaseStep = state.PhaseStep + 1 };
                     if ((stopAfterSteps is long stop && state.Step >= stop) || cancellation.IsCancellationRequested)
                     {
