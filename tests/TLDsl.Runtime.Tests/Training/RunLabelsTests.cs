@@ -4,6 +4,7 @@ using System.Linq;
 using TLDsl.Runtime.Pipelines;
 using TLDsl.Runtime.Prediction;
 using TLDsl.Runtime.Tests.Data;
+using TLDsl.Runtime.Training;
 
 namespace TLDsl.Runtime.Tests.Training;
 
@@ -23,11 +24,9 @@ public sealed class RunLabelsTests : IDisposable
         }
     }
 
-    [Fact]
-    public void A_from_data_run_keeps_its_classes_when_the_data_folder_changes()
+    /// <summary>A small_cnn pipeline whose classes are the data folder's subfolders.</summary>
+    private string Pipeline()
     {
-        Class("cat", 20);
-        Class("dog", 200);
         string pipeline = _dir.File("pets.tl.yaml");
         File.WriteAllText(pipeline, """
             version: 1
@@ -41,6 +40,15 @@ public sealed class RunLabelsTests : IDisposable
               valid: { split: 0.25, seed: 1 }
             train: { batch: 4, phases: [{ epochs: 1 }], runs: runs }
             """);
+        return pipeline;
+    }
+
+    [Fact]
+    public void A_from_data_run_keeps_its_classes_when_the_data_folder_changes()
+    {
+        Class("cat", 20);
+        Class("dog", 200);
+        string pipeline = Pipeline();
         string runPath;
         using (var session = TrainingSession.Start(pipeline))
         {
@@ -58,5 +66,37 @@ public sealed class RunLabelsTests : IDisposable
         }
         var e = Assert.Throws<PipelineException>(() => TrainingSession.Resume(runPath));
         Assert.Contains("started with the classes [cat, dog] (labels.txt), but the data now gives [cat, dog, emu]", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A run's labels.txt sizes the head its checkpoint is loaded into: a line removed or added there is named
+    /// as the cause, with both counts, instead of a shape mismatch in model.dat.</summary>
+    [Fact]
+    public void A_class_removed_from_or_added_to_labels_txt_is_named_with_the_counts()
+    {
+        Class("cat", 20);
+        Class("dog", 120);
+        Class("emu", 220);
+        string run;
+        using (var session = TrainingSession.Start(Pipeline()))
+        {
+            session.Train();
+            run = session.Run.Path;
+        }
+        string labels = Path.Combine(run, "labels.txt");
+        Assert.Equal(["cat", "dog", "emu"], File.ReadAllLines(labels));
+        using (var model = RunModel.Open(run))
+        {
+            Assert.Equal(3, model.Labels.Count);
+        }
+
+        File.WriteAllLines(labels, ["cat", "dog"]);
+        var removed = Assert.Throws<CheckpointException>(() => RunModel.Open(run));
+        Assert.StartsWith($"{labels} lists 2 classes, but the checkpoint ", removed.Message, StringComparison.Ordinal);
+        Assert.EndsWith(" was trained on 3: a run's class list cannot change after training.", removed.Message, StringComparison.Ordinal);
+
+        File.WriteAllLines(labels, ["cat", "dog", "emu", "fox"]);
+        var added = Assert.Throws<CheckpointException>(() => RunModel.Open(run));
+        Assert.StartsWith($"{labels} lists 4 classes, but the checkpoint ", added.Message, StringComparison.Ordinal);
+        Assert.Contains(" was trained on 3", added.Message, StringComparison.Ordinal);
     }
 }
