@@ -83,27 +83,9 @@ public static class LearningRateFinder
         }
         if (plan.Phases.Count > 0)
         {
-            foreach (var unfreeze in plan.Phases[0].Unfreeze)
-            {
-                model.Unfreeze(unfreeze);
-            }
-            foreach (var rule in plan.Phases[0].Freeze)
-            {
-                model.Freeze(rule);
-            }
+            TrainingStep.ApplyTrainability(model, plan.Phases[0]);
         }
-
-        using var optimizer = new RunOptimizer(model.named_parameters().Where(p => p.parameter.requires_grad), plan.Optimizer);
-        var ones = Enumerable.Repeat(1.0, optimizer.Names.Count).ToArray();
-        double growth = Math.Pow(options.EndRate / options.StartRate, 1.0 / (options.Steps - 1));
-        var rates = new List<double>();
-        var losses = new List<double>();
-        var smoothed = new List<double>();
-        double average = 0;
-        double best = double.PositiveInfinity;
-        string reason = "reached the end rate";
-        int n = data.TrainIndices.Length;
-        int batchSize = Math.Min(plan.BatchSize, n);
+        int batchSize = Math.Min(plan.BatchSize, data.TrainIndices.Length);
         if (batchSize < 2)
         {
             throw new Data.DataException($"{data.Train}: the learning-rate finder needs at least 2 training samples.");
@@ -111,74 +93,114 @@ public static class LearningRateFinder
         int prefix = model.FrozenPrefixLength();
         // When steps x batch >= n every sample is visited at least once, so computing the frozen prefix once per sample
         // costs no more than the sweep would, and every later visit is free (the trainer's feature cache).
-        bool cache = plan.CacheFeatures && prefix > 0 && model.IsPrefixDeterministic(prefix) && !data.Preprocessor.HasRandomAugmentation
-            && (long)options.Steps * batchSize >= n;
+        bool cache = TrainingStep.CanCacheFeatures(plan, model, data, prefix) && (long)options.Steps * batchSize >= data.TrainIndices.Length;
         string? scratch = cache ? Directory.CreateTempSubdirectory("tldsl-lr-find").FullName : null;
         try
         {
             using var features = cache
                 ? FeatureCache.Build(model, prefix, data.Train, data.TrainIndices, data.Preprocessor, batchSize, plan.Seed, plan.CacheMemoryBytes, scratch!, NullTrainingObserver.Instance)
                 : null;
-            int[] order = [];
-            int position = n;
-            int epoch = -1;
-            model.train();
-            for (int step = 0; step < options.Steps; step++)
-            {
-                if (cancellation.IsCancellationRequested)
-                {
-                    reason = "cancelled";
-                    break;
-                }
-                if (position + batchSize > n)
-                {
-                    epoch++;
-                    order = Shuffle(n, plan.Seed, epoch);
-                    position = 0;
-                }
-                double rate = options.StartRate * Math.Pow(growth, step);
-                double loss;
-                using (var scope = NewDisposeScope())
-                {
-                    var positions = order.AsSpan(position, batchSize);
-                    int[] batch = positions.ToArray().Select(i => data.TrainIndices[i]).ToArray();
-                    position += batchSize;
-                    var y = Data.ImagePreprocessor.Labels(data.Train, batch);
-                    optimizer.Optimizer.zero_grad();
-                    var logits = features is null
-                        ? model.call(data.Preprocessor.Batch(data.Train, batch, train: true, plan.Seed, epoch))
-                        : model.ForwardFrom(features.Gather(positions), prefix);
-                    var output = nn.functional.cross_entropy(logits, y, label_smoothing: plan.LabelSmoothing);
-                    loss = output.item<float>();
-                    if (!double.IsFinite(loss))
-                    {
-                        reason = "the loss became non-finite";
-                        break;
-                    }
-                    output.backward();
-                    optimizer.SetRates(ones, rate);
-                    optimizer.Optimizer.step();
-                }
-                average = (options.Smoothing * average) + ((1 - options.Smoothing) * loss);
-                double value = average / (1 - Math.Pow(options.Smoothing, step + 1));
-                rates.Add(rate);
-                losses.Add(loss);
-                smoothed.Add(value);
-                best = Math.Min(best, value);
-                if (step > 0 && value > options.DivergeFactor * best)
-                {
-                    reason = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                        $"the smoothed loss exceeded {options.DivergeFactor:G3}x its minimum");
-                    break;
-                }
-            }
-            return new LearningRateFinderResult(rates, losses, smoothed, Suggest(rates, smoothed), reason, cache);
+            using var optimizer = new RunOptimizer(model.named_parameters().Where(p => p.parameter.requires_grad), plan.Optimizer);
+            var sweep = new SweepCurve(options);
+            RunSweep(model, data, plan, optimizer, features, prefix, batchSize, sweep, cancellation);
+            return new LearningRateFinderResult(sweep.Rates, sweep.Losses, sweep.Smoothed, Suggest(sweep.Rates, sweep.Smoothed), sweep.Reason, cache);
         }
         finally
         {
             if (scratch is not null)
             {
                 Directory.Delete(scratch, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>The sweep's curve so far and why it ended.</summary>
+    private sealed class SweepCurve(LearningRateFinderOptions options)
+    {
+        private double _average;
+        private double _best = double.PositiveInfinity;
+
+        public List<double> Rates { get; } = [];
+
+        public List<double> Losses { get; } = [];
+
+        public List<double> Smoothed { get; } = [];
+
+        public string Reason { get; set; } = "reached the end rate";
+
+        public int Steps => options.Steps;
+
+        /// <summary>The rate of step <paramref name="step"/>: geometric from the start rate to the end rate.</summary>
+        public double RateAt(int step) =>
+            options.StartRate * Math.Pow(Math.Pow(options.EndRate / options.StartRate, 1.0 / (options.Steps - 1)), step);
+
+        /// <summary>Records a step's loss; false once the smoothed loss has diverged.</summary>
+        public bool Add(double rate, double loss)
+        {
+            int step = Rates.Count;
+            _average = (options.Smoothing * _average) + ((1 - options.Smoothing) * loss);
+            double value = _average / (1 - Math.Pow(options.Smoothing, step + 1));
+            Rates.Add(rate);
+            Losses.Add(loss);
+            Smoothed.Add(value);
+            _best = Math.Min(_best, value);
+            if (step > 0 && value > options.DivergeFactor * _best)
+            {
+                Reason = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"the smoothed loss exceeded {options.DivergeFactor:G3}x its minimum");
+                return false;
+            }
+            return true;
+        }
+    }
+
+    /// <summary>Trains one batch per step at the growing rate, with the trainer's forward pass, loss and update.</summary>
+    private static void RunSweep(TransferModel model, DataPlan data, TrainingPlan plan, RunOptimizer optimizer, FeatureCache? features, int prefix,
+        int batchSize, SweepCurve sweep, CancellationToken cancellation)
+    {
+        var ones = Enumerable.Repeat(1.0, optimizer.Names.Count).ToArray();
+        int n = data.TrainIndices.Length;
+        int[] order = [];
+        int position = n;
+        int epoch = -1;
+        using (NewDisposeScope())
+        {
+            optimizer.Optimizer.zero_grad();
+        }
+        model.train();
+        for (int step = 0; step < sweep.Steps; step++)
+        {
+            if (cancellation.IsCancellationRequested)
+            {
+                sweep.Reason = "cancelled";
+                return;
+            }
+            if (position + batchSize > n)
+            {
+                epoch++;
+                order = Shuffle(n, plan.Seed, epoch);
+                position = 0;
+            }
+            double rate = sweep.RateAt(step);
+            double loss;
+            using (NewDisposeScope())
+            {
+                var (_, _, perSample) = TrainingStep.Loss(model, data, plan, order.AsSpan(position, batchSize), features, prefix, epoch, classWeights: null);
+                position += batchSize;
+                var output = perSample.mean();
+                loss = output.item<float>();
+                if (!double.IsFinite(loss))
+                {
+                    sweep.Reason = "the loss became non-finite";
+                    return;
+                }
+                output.backward();
+            }
+            optimizer.SetRates(ones, rate);
+            TrainingStep.Update(model, optimizer, plan.ClipGradNorm);
+            if (!sweep.Add(rate, loss))
+            {
+                return;
             }
         }
     }

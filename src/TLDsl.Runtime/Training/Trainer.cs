@@ -70,7 +70,7 @@ public sealed class Trainer
             Checkpoints.LoadModel(resumeFrom, _model);
             for (int p = 0; p <= Math.Min(state.Phase, _plan.Phases.Count - 1); p++)
             {
-                ApplyTrainability(_plan.Phases[p]);
+                TrainingStep.ApplyTrainability(_model, _plan.Phases[p]);
             }
             Checkpoints.LoadTrainingState(resumeFrom, optimizer);
             _metrics.TruncateAfter(state.Epoch);
@@ -92,7 +92,7 @@ public sealed class Trainer
             resuming = false;
             if (!resumingHere)
             {
-                ApplyTrainability(phase);
+                TrainingStep.ApplyTrainability(_model, phase);
                 state = state with { Phase = p, EpochInPhase = 0, PhaseStep = 0, BatchInEpoch = 0 };
             }
             var outcome = RunPhase(phase, optimizer, state, stopAfterSteps, cancellation);
@@ -121,142 +121,71 @@ public sealed class Trainer
 
     private sealed record PhaseOutcome(TrainingState State, bool Interrupted, string? LastCheckpoint, ClassificationMetrics? Validation);
 
+    /// <summary>The batch arithmetic of an epoch over <paramref name="Samples"/> training samples.</summary>
+    private readonly record struct EpochShape(int Samples, int BatchSize, int Batches, int Accumulate, long StepsPerEpoch)
+    {
+        public static EpochShape Of(int samples, int batchSize, int accumulate)
+        {
+            // A batch larger than the split is the whole split (one batch per epoch), and a window longer than the epoch is
+            // the epoch: the same batches and steps, with every index sum below within int (batch: 2147483647 once
+            // overflowed to 0 batches and "trained" 0 steps).
+            batchSize = Math.Min(batchSize, samples);
+            int batches = (int)(((long)samples + batchSize - 1) / batchSize);
+            // A last batch of one sample would break BatchNorm in the head; it is left out of that epoch.
+            if (batches > 1 && samples % batchSize == 1)
+            {
+                batches--;
+            }
+            accumulate = Math.Min(accumulate, batches);
+            return new EpochShape(samples, batchSize, batches, accumulate, ((long)batches + accumulate - 1) / accumulate);
+        }
+
+        /// <summary>The first batch of the accumulation window that batch <paramref name="b"/> belongs to.</summary>
+        public int WindowStart(int b) => b / Accumulate * Accumulate;
+
+        /// <summary>One past the last batch of batch <paramref name="b"/>'s window.</summary>
+        public int WindowEnd(int b) => Math.Min(WindowStart(b) + Accumulate, Batches);
+    }
+
+    /// <summary>What a phase's batches share: its rates, its cached prefix and its epoch shape.</summary>
+    private sealed record PhaseContext(PhasePlan Phase, RunOptimizer Optimizer, double[] BaseRates, int Prefix,
+        FeatureCache? TrainCache, FeatureCache? ValidCache, EpochShape Shape, Tensor? ClassWeights)
+    {
+        public long TotalSteps => Shape.StepsPerEpoch * Phase.Epochs;
+    }
+
     private PhaseOutcome RunPhase(PhasePlan phase, RunOptimizer optimizer, TrainingState state, long? stopAfterSteps, CancellationToken cancellation)
     {
-        var baseRates = BaseRates(phase, optimizer.Names);
         int prefix = _model.FrozenPrefixLength();
-        bool cache = _plan.CacheFeatures && prefix > 0 && _model.IsPrefixDeterministic(prefix) && !_data.Preprocessor.HasRandomAugmentation;
+        bool cache = TrainingStep.CanCacheFeatures(_plan, _model, _data, prefix);
         _observer.PhaseStarted(phase.Name, state.Phase, _plan.Phases.Count, phase.Epochs, cache);
 
         using var trainCache = cache ? BuildCache(prefix, _data.Train, _data.TrainIndices) : null;
         using var validCache = cache ? BuildCache(prefix, _data.Valid, _data.ValidIndices) : null;
-
-        int n = _data.TrainIndices.Length;
-        if (n == 0)
+        if (_data.TrainIndices.Length == 0)
         {
             throw new DataException($"{_data.Train}: no training samples are left (after the validation split and limits); phase '{phase.Name}' has nothing to train on.");
         }
-        // A batch larger than the split is the whole split (one batch per epoch), and a window longer than the epoch is
-        // the epoch: the same batches and steps, with every index sum below within int (batch: 2147483647 once
-        // overflowed to 0 batches and "trained" 0 steps).
-        int batchSize = Math.Min(_plan.BatchSize, n);
-        int batches = (int)(((long)n + batchSize - 1) / batchSize);
-        // A last batch of one sample would break BatchNorm in the head; it is left out of that epoch.
-        if (batches > 1 && n % batchSize == 1)
-        {
-            batches--;
-        }
-        int accumulate = Math.Min(_plan.Accumulate, batches);
-        long stepsPerEpoch = ((long)batches + accumulate - 1) / accumulate;
-        long totalSteps = stepsPerEpoch * phase.Epochs;
         using var classWeights = _plan.ClassWeights is { Count: > 0 } w ? tensor(w.ToArray()) : null;
+        var context = new PhaseContext(phase, optimizer, BaseRates(phase, optimizer.Names), prefix, trainCache, validCache,
+            EpochShape.Of(_data.TrainIndices.Length, _plan.BatchSize, _plan.Accumulate), classWeights);
 
         string? lastCheckpoint = null;
         ClassificationMetrics? validation = null;
         for (int e = state.EpochInPhase; e < phase.Epochs; e++)
         {
             var watch = Stopwatch.StartNew();
-            int[] order = EpochOrder(n, _plan.Seed, state.Epoch);
-            _model.train();
-            for (int b = state.BatchInEpoch; b < batches; b++)
+            state = TrainEpoch(context, state, stopAfterSteps, cancellation, out string? stoppedAt);
+            if (stoppedAt is not null)
             {
-                int windowStart = b / accumulate * accumulate;
-                int windowEnd = Math.Min(windowStart + accumulate, batches);
-                double windowWeight = WindowWeight(order, windowStart, windowEnd, batchSize, n);
-                double lossSum;
-                long correct;
-                int count;
-                using (var scope = NewDisposeScope())
-                {
-                    var positions = order.AsSpan(b * batchSize, Math.Min(batchSize, n - (b * batchSize)));
-                    count = positions.Length;
-                    int[] sampleIndices = new int[count];
-                    for (int i = 0; i < count; i++)
-                    {
-                        sampleIndices[i] = _data.TrainIndices[positions[i]];
-                    }
-                    var y = ImagePreprocessor.Labels(_data.Train, sampleIndices);
-                    var logits = trainCache is null
-                        ? _model.call(_data.Preprocessor.Batch(_data.Train, sampleIndices, train: true, _plan.Seed, state.Epoch))
-                        : _model.ForwardFrom(trainCache.Gather(positions), prefix);
-                    var perSample = nn.functional.cross_entropy(logits, y, classWeights, reduction: nn.Reduction.None, label_smoothing: _plan.LabelSmoothing);
-                    if (classWeights is not null)
-                    {
-                        perSample = perSample * classWeights.index_select(0, y);
-                    }
-                    var total = perSample.sum();
-                    lossSum = total.item<float>();
-                    if (!double.IsFinite(lossSum))
-                    {
-                        throw new TrainingDivergedException(string.Create(CultureInfo.InvariantCulture,
-                            $"the training loss became {lossSum} in phase '{phase.Name}', epoch {state.Epoch + 1}, batch {b + 1} (learning rate {optimizer.RateOf(optimizer.Names.Count - 1):G3}). Lower the learning rate or clip gradients. The last good checkpoint is {Checkpoints.Latest(_run) ?? "none (no epoch completed)"}."));
-                    }
-                    (total / windowWeight).backward();
-                    correct = logits.argmax(1).eq(y).sum().item<long>();
-                }
-                state = state with
-                {
-                    BatchInEpoch = b + 1,
-                    EpochLossSum = state.EpochLossSum + lossSum,
-                    EpochCorrect = state.EpochCorrect + correct,
-                    EpochSeen = state.EpochSeen + count,
-                };
-                if (b + 1 == windowEnd)
-                {
-                    double factor = LearningRateSchedule.Factor(phase.Schedule, state.PhaseStep, totalSteps, stepsPerEpoch);
-                    optimizer.SetRates(baseRates, factor);
-                    // zero_grad reads every trained parameter's .grad, and each read makes a new tensor: outside a scope
-                    // one per parameter per step waited for a finalizer, keeping that step's gradient alive (issue #18).
-                    using (NewDisposeScope())
-                    {
-                        if (_plan.ClipGradNorm is double clip)
-                        {
-                            nn.utils.clip_grad_norm_(_model.parameters().Where(p => p.requires_grad), clip);
-                        }
-                        optimizer.Optimizer.step();
-                        optimizer.Optimizer.zero_grad();
-                    }
-                    state = state with { Step = state.Step + 1, PhaseStep = state.PhaseStep + 1 };
-                    if ((stopAfterSteps is long stop && state.Step >= stop) || cancellation.IsCancellationRequested)
-                    {
-                        string name = Checkpoints.Save(_run, _model, optimizer, state);
-                        _observer.Message($"stopped after step {state.Step}; checkpoint {name}");
-                        return new PhaseOutcome(state, true, System.IO.Path.Combine(_run.Checkpoints, name), validation);
-                    }
-                }
-                _observer.BatchCompleted(state.Epoch + 1, b + 1, batches, lossSum / count, optimizer.RateOf(optimizer.Names.Count - 1));
+                return new PhaseOutcome(state, true, stoppedAt, validation);
             }
-
-            if (state.EpochSeen == 0)
-            {
-                // Never expected (every epoch has at least one batch and one step): refuse to record an untrained epoch.
-                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                    $"phase '{phase.Name}', epoch {state.Epoch + 1} trained no sample ({n} samples, batch {batchSize}, {batches} batches); not recording it as trained."));
-            }
-            validation = _data.ValidIndices.Length > 0
-                ? Evaluator.Evaluate(_model, _data.Valid, _data.ValidIndices, _data.Preprocessor, batchSize, _plan.Seed, validCache, prefix)
-                : null;
-            var record = new EpochRecord(state.Epoch + 1, phase.Name, state.Step, optimizer.RateOf(optimizer.Names.Count - 1),
-                state.EpochLossSum / Math.Max(1, state.EpochSeen), (double)state.EpochCorrect / Math.Max(1, state.EpochSeen),
-                validation?.Loss, validation?.Accuracy, validation?.Top5, validation?.MacroF1, watch.Elapsed.TotalSeconds,
-                trainCache is null ? null : trainCache.Seconds + (validCache?.Seconds ?? 0));
-            _metrics.Append(record);
-            _observer.EpochCompleted(record);
-
+            validation = Validate(context, state);
+            var record = RecordEpoch(context, state, validation, watch.Elapsed.TotalSeconds);
             state = state with { Epoch = state.Epoch + 1, EpochInPhase = e + 1, BatchInEpoch = 0, EpochLossSum = 0, EpochCorrect = 0, EpochSeen = 0 };
             state = Monitor(state, record, out bool improved, out bool stopEarly);
             bool lastEpochOfRun = stopEarly || (e + 1 == phase.Epochs && state.Phase + 1 == _plan.Phases.Count);
-            if (improved || lastEpochOfRun || (state.Epoch % Math.Max(1, _plan.Checkpoint.EveryEpochs)) == 0)
-            {
-                string name = Checkpoints.Save(_run, _model, optimizer, state);
-                lastCheckpoint = System.IO.Path.Combine(_run.Checkpoints, name);
-                if (improved)
-                {
-                    Checkpoints.MarkBest(_run, name);
-                    state = state with { BestCheckpoint = name };
-                }
-                Checkpoints.Prune(_run, _plan.Checkpoint.Keep);
-            }
+            (state, lastCheckpoint) = CheckpointEpoch(optimizer, state, improved, lastEpochOfRun, lastCheckpoint);
             if (stopEarly)
             {
                 _observer.Message($"early stopping: {MonitoredMetric()} did not improve for {_plan.EarlyStopping!.Patience} epochs (best {state.Best:G4})");
@@ -267,20 +196,110 @@ public sealed class Trainer
         return new PhaseOutcome(state, false, lastCheckpoint, validation);
     }
 
+    /// <summary>Trains the rest of the current epoch; <paramref name="stoppedAt"/> is the checkpoint written when the
+    /// step limit or a cancellation stopped it.</summary>
+    private TrainingState TrainEpoch(PhaseContext context, TrainingState state, long? stopAfterSteps, CancellationToken cancellation, out string? stoppedAt)
+    {
+        var shape = context.Shape;
+        int[] order = EpochOrder(shape.Samples, _plan.Seed, state.Epoch);
+        _model.train();
+        for (int b = state.BatchInEpoch; b < shape.Batches; b++)
+        {
+            var (lossSum, correct, count) = TrainBatch(context, state, order, b);
+            state = state with
+            {
+                BatchInEpoch = b + 1,
+                EpochLossSum = state.EpochLossSum + lossSum,
+                EpochCorrect = state.EpochCorrect + correct,
+                EpochSeen = state.EpochSeen + count,
+            };
+            if (b + 1 == shape.WindowEnd(b))
+            {
+                double factor = LearningRateSchedule.Factor(context.Phase.Schedule, state.PhaseStep, context.TotalSteps, shape.StepsPerEpoch);
+                context.Optimizer.SetRates(context.BaseRates, factor);
+                TrainingStep.Update(_model, context.Optimizer, _plan.ClipGradNorm);
+                state = state with { Step = state.Step + 1, PhaseStep = state.PhaseStep + 1 };
+                if ((stopAfterSteps is long stop && state.Step >= stop) || cancellation.IsCancellationRequested)
+                {
+                    string name = Checkpoints.Save(_run, _model, context.Optimizer, state);
+                    _observer.Message($"stopped after step {state.Step}; checkpoint {name}");
+                    stoppedAt = System.IO.Path.Combine(_run.Checkpoints, name);
+                    return state;
+                }
+            }
+            _observer.BatchCompleted(state.Epoch + 1, b + 1, shape.Batches, lossSum / count, CurrentRate(context.Optimizer));
+        }
+        stoppedAt = null;
+        return state;
+    }
+
+    /// <summary>Forward and backward of batch <paramref name="b"/>, its loss scaled to its accumulation window.</summary>
+    private (double LossSum, long Correct, int Count) TrainBatch(PhaseContext context, TrainingState state, int[] order, int b)
+    {
+        var shape = context.Shape;
+        double windowWeight = WindowWeight(order, shape.WindowStart(b), shape.WindowEnd(b), shape.BatchSize, shape.Samples);
+        using var scope = NewDisposeScope();
+        var positions = order.AsSpan(b * shape.BatchSize, Math.Min(shape.BatchSize, shape.Samples - (b * shape.BatchSize)));
+        var (logits, y, perSample) = TrainingStep.Loss(_model, _data, _plan, positions, context.TrainCache, context.Prefix, state.Epoch, context.ClassWeights);
+        var total = perSample.sum();
+        double lossSum = total.item<float>();
+        if (!double.IsFinite(lossSum))
+        {
+            throw new TrainingDivergedException(string.Create(CultureInfo.InvariantCulture,
+                $"the training loss became {lossSum} in phase '{context.Phase.Name}', epoch {state.Epoch + 1}, batch {b + 1} (learning rate {CurrentRate(context.Optimizer):G3}). Lower the learning rate or clip gradients. The last good checkpoint is {Checkpoints.Latest(_run) ?? "none (no epoch completed)"}."));
+        }
+        (total / windowWeight).backward();
+        long correct = logits.argmax(1).eq(y).sum().item<long>();
+        return (lossSum, correct, positions.Length);
+    }
+
+    private ClassificationMetrics? Validate(PhaseContext context, TrainingState state)
+    {
+        if (state.EpochSeen == 0)
+        {
+            // Never expected (every epoch has at least one batch and one step): refuse to record an untrained epoch.
+            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                $"phase '{context.Phase.Name}', epoch {state.Epoch + 1} trained no sample ({context.Shape.Samples} samples, batch {context.Shape.BatchSize}, {context.Shape.Batches} batches); not recording it as trained."));
+        }
+        return _data.ValidIndices.Length > 0
+            ? Evaluator.Evaluate(_model, _data.Valid, _data.ValidIndices, _data.Preprocessor, context.Shape.BatchSize, _plan.Seed, context.ValidCache, context.Prefix)
+            : null;
+    }
+
+    private EpochRecord RecordEpoch(PhaseContext context, TrainingState state, ClassificationMetrics? validation, double seconds)
+    {
+        var record = new EpochRecord(state.Epoch + 1, context.Phase.Name, state.Step, CurrentRate(context.Optimizer),
+            state.EpochLossSum / Math.Max(1, state.EpochSeen), (double)state.EpochCorrect / Math.Max(1, state.EpochSeen),
+            validation?.Loss, validation?.Accuracy, validation?.Top5, validation?.MacroF1, seconds,
+            context.TrainCache is null ? null : context.TrainCache.Seconds + (context.ValidCache?.Seconds ?? 0));
+        _metrics.Append(record);
+        _observer.EpochCompleted(record);
+        return record;
+    }
+
+    /// <summary>Writes the epoch's checkpoint when the policy asks for one, marks it best when it improved, and prunes.</summary>
+    private (TrainingState State, string? LastCheckpoint) CheckpointEpoch(RunOptimizer optimizer, TrainingState state, bool improved, bool lastEpochOfRun,
+        string? lastCheckpoint)
+    {
+        if (!improved && !lastEpochOfRun && (state.Epoch % Math.Max(1, _plan.Checkpoint.EveryEpochs)) != 0)
+        {
+            return (state, lastCheckpoint);
+        }
+        string name = Checkpoints.Save(_run, _model, optimizer, state);
+        if (improved)
+        {
+            Checkpoints.MarkBest(_run, name);
+            state = state with { BestCheckpoint = name };
+        }
+        Checkpoints.Prune(_run, _plan.Checkpoint.Keep);
+        return (state, System.IO.Path.Combine(_run.Checkpoints, name));
+    }
+
+    /// <summary>The rate of the last parameter group (the head's), as reports show it.</summary>
+    private static double CurrentRate(RunOptimizer optimizer) => optimizer.RateOf(optimizer.Names.Count - 1);
+
     private FeatureCache BuildCache(int prefix, IImageSource source, int[] indices) =>
         FeatureCache.Build(_model, prefix, source, indices, _data.Preprocessor, _plan.BatchSize, _plan.Seed, _plan.CacheMemoryBytes, _run.Cache, _observer);
-
-    private void ApplyTrainability(PhasePlan phase)
-    {
-        foreach (var unfreeze in phase.Unfreeze)
-        {
-            _model.Unfreeze(unfreeze);
-        }
-        foreach (var rule in phase.Freeze)
-        {
-            _model.Freeze(rule);
-        }
-    }
 
     private double[] BaseRates(PhasePlan phase, IReadOnlyList<string> names)
     {
