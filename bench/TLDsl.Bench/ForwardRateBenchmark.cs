@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using TLDsl.Runtime.Models;
 using TLDsl.Runtime.Surgery;
+using TLDsl.Spec.Registries;
 using static TorchSharp.torch;
 
 namespace TLDsl.Bench;

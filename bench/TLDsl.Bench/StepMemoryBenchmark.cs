@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using TLDsl.Runtime.Models;
 using TLDsl.Runtime.Surgery;
+using TLDsl.Spec.Registries;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using TLDsl.Spec.Catalogue;
 using TLDsl.Spec.Model;
+using TLDsl.Spec.Registries;
 using TLDsl.Spec.Text;
 
 namespace TLDsl.Generator;
@@ -151,28 +152,18 @@ internal static class ModelFactory
             .ToList();
     }
 
+    /// <summary>The head layer's field: its type and name come from the head layer registry.</summary>
     private static HeadModel Head(HeadLayerSpec layer, int index)
     {
         string n = index.ToString(CultureInfo.InvariantCulture);
-        return layer switch
+        var info = HeadLayers.Of(layer.Kind);
+        string type = "global::" + (layer is NormLayerSpec { Spatial: true } && info.SpatialFieldType is { } spatial ? spatial : info.FieldType);
+        string description = layer switch
         {
-            LinearLayerSpec l => new HeadModel(index, "global::TorchSharp.Modules.Linear", "linear" + n,
-                "linear: " + (l.OutIsLabels ? "labels" : l.OutFeatures?.ToString(CultureInfo.InvariantCulture)) + (l.Bias ? "" : " (no bias)")),
-            DropoutLayerSpec d => new HeadModel(index, "global::TorchSharp.Modules.Dropout", "dropout" + n,
-                "dropout: " + d.P.ToString("R", CultureInfo.InvariantCulture)),
-            NormLayerSpec { Kind: HeadLayerKind.BatchNorm } b => new HeadModel(index,
-                b.Spatial ? "global::TorchSharp.Modules.BatchNorm2d" : "global::TorchSharp.Modules.BatchNorm1d", "batchnorm" + n, "batchnorm"),
-            NormLayerSpec => new HeadModel(index, "global::TorchSharp.Modules.LayerNorm", "layernorm" + n, "layernorm"),
-            PoolLayerSpec p => new HeadModel(index, "global::TLDsl.Runtime.Surgery.GlobalPool", "pool" + n,
-                "pool: " + p.Pool.ToString().ToLowerInvariant()),
-            _ => layer.Kind switch
-            {
-                HeadLayerKind.Relu => new HeadModel(index, "global::TorchSharp.Modules.ReLU", "relu" + n, "relu"),
-                HeadLayerKind.Gelu => new HeadModel(index, "global::TorchSharp.Modules.GELU", "gelu" + n, "gelu"),
-                HeadLayerKind.Silu => new HeadModel(index, "global::TorchSharp.Modules.SiLU", "silu" + n, "silu"),
-                HeadLayerKind.Flatten => new HeadModel(index, "global::TorchSharp.Modules.Flatten", "flatten" + n, "flatten"),
-                _ => new HeadModel(index, ModuleType, "layer" + n, layer.Kind.ToString().ToLowerInvariant()),
-            },
+            LinearLayerSpec l => "linear: " + (l.OutIsLabels ? "labels" : l.OutFeatures?.ToString(CultureInfo.InvariantCulture)) + (l.Bias ? "" : " (no bias)"),
+            DropoutLayerSpec d => "dropout: " + d.P.ToString("R", CultureInfo.InvariantCulture),
+            _ => info.Display,
         };
+        return new HeadModel(index, type, info.Key + n, description);
     }
 }

@@ -4,8 +4,8 @@ using System.Linq;
 using TLDsl.Runtime.Surgery;
 using TLDsl.Spec.Catalogue;
 using TLDsl.Spec.Model;
+using TLDsl.Spec.Registries;
 using TLDsl.Spec.Validation;
-using SpecPolicy = TLDsl.Spec.Model.BatchNormPolicy;
 
 namespace TLDsl.Runtime.Pipelines;
 
@@ -55,12 +55,7 @@ internal static class ModuleMatchers
 
     public static FreezeRule Freeze(FreezeRuleSpec rule, BaseModelInfo? catalogue)
     {
-        var policy = rule.BatchNorm switch
-        {
-            SpecPolicy.TrainAffine => Surgery.BatchNormPolicy.TrainAffine,
-            SpecPolicy.Train => Surgery.BatchNormPolicy.Train,
-            _ => Surgery.BatchNormPolicy.Eval,
-        };
+        var policy = rule.BatchNorm;
         string description = rule.Selector switch
         {
             FreezeSelector.Layers => "layers " + string.Join(", ", rule.Patterns),

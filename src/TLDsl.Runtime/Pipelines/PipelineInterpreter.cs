@@ -7,10 +7,7 @@ using TLDsl.Runtime.Surgery;
 using TLDsl.Runtime.Training;
 using TLDsl.Spec.Catalogue;
 using TLDsl.Spec.Model;
-using RuntimeCheckpointKeep = TLDsl.Runtime.Training.CheckpointKeep;
-using RuntimeHeadKind = TLDsl.Runtime.Surgery.HeadLayerKind;
-using RuntimeOptimizerKind = TLDsl.Runtime.Training.OptimizerKind;
-using SpecHeadKind = TLDsl.Spec.Model.HeadLayerKind;
+using TLDsl.Spec.Registries;
 
 namespace TLDsl.Runtime.Pipelines;
 
@@ -134,25 +131,14 @@ public static class PipelineInterpreter
     {
         ArgumentNullException.ThrowIfNull(spec);
         var t = spec.Train;
-        var optimizer = new OptimizerPlan(t.Optimizer.Kind switch
-        {
-            Spec.Model.OptimizerKind.Sgd => RuntimeOptimizerKind.Sgd,
-            Spec.Model.OptimizerKind.Adam => RuntimeOptimizerKind.Adam,
-            _ => RuntimeOptimizerKind.AdamW,
-        }, t.Optimizer.Lr, t.Optimizer.WeightDecay, t.Optimizer.Momentum, t.Optimizer.Nesterov, t.Optimizer.Beta1, t.Optimizer.Beta2, t.Optimizer.Eps);
+        var optimizer = new OptimizerPlan(t.Optimizer.Kind, t.Optimizer.Lr, t.Optimizer.WeightDecay, t.Optimizer.Momentum, t.Optimizer.Nesterov, t.Optimizer.Beta1, t.Optimizer.Beta2, t.Optimizer.Eps);
         var phases = t.Phases.Select(p => Phase(p, t.Optimizer.Lr)).ToArray();
         EarlyStoppingPlan? early = t.EarlyStopping is { } es
             ? new EarlyStoppingPlan(es.Metric, es.Mode == MetricMode.Max, es.Patience, es.MinDelta)
             : null;
-        var keep = t.Checkpoint.Keep switch
-        {
-            Spec.Model.CheckpointKeep.Last => RuntimeCheckpointKeep.Last,
-            Spec.Model.CheckpointKeep.All => RuntimeCheckpointKeep.All,
-            _ => RuntimeCheckpointKeep.Best,
-        };
         return new TrainingPlan(t.Seed, t.Batch, t.Accumulate, optimizer, t.Loss.LabelSmoothing,
             t.Loss.ClassWeights.Count > 0 ? t.Loss.ClassWeights.Select(w => (float)w).ToArray() : null,
-            t.ClipGradNorm, phases, early, new CheckpointPlan(keep, t.Checkpoint.Every ?? 1));
+            t.ClipGradNorm, phases, early, new CheckpointPlan(t.Checkpoint.Keep, t.Checkpoint.Every ?? 1));
     }
 
     private static PhasePlan Phase(PhaseSpec phase, double optimizerLr)
@@ -164,7 +150,8 @@ public static class PipelineInterpreter
             ScheduleKind.Step => new StepSchedule(s.StepSize ?? 1, s.Gamma),
             ScheduleKind.Cosine => new CosineSchedule(s.WarmupEpochs ?? 0, baseLr > 0 ? s.MinLr / baseLr : 0) { WarmupSteps = s.WarmupSteps ?? 0 },
             ScheduleKind.OneCycle => new OneCycleSchedule(s.PctStart),
-            _ => new ConstantSchedule(),
+            ScheduleKind.Constant => new ConstantSchedule(),
+            _ => throw new PipelineException($"schedule '{s.Kind}' is not supported by this runtime."),
         };
         double? lr = s.Kind == ScheduleKind.OneCycle && s.MaxLr is double max ? max : phase.Lr;
         var rules = phase.LrGroups.Select(g => new LearningRateRule(g.Pattern, ModuleMatchers.Parameter(g.Pattern), g.Lr)).ToArray();
@@ -176,23 +163,10 @@ public static class PipelineInterpreter
 
     private static HeadLayer HeadLayer(HeadLayerSpec layer, int labelCount) => layer switch
     {
-        LinearLayerSpec l => new HeadLayer(RuntimeHeadKind.Linear, l.OutIsLabels ? labelCount : l.OutFeatures ?? labelCount, Bias: l.Bias),
-        DropoutLayerSpec d => new HeadLayer(RuntimeHeadKind.Dropout, Probability: d.P),
-        PoolLayerSpec p => new HeadLayer(p.Pool switch
-        {
-            PoolKind.Max => RuntimeHeadKind.MaxPool,
-            PoolKind.Concat => RuntimeHeadKind.ConcatPool,
-            _ => RuntimeHeadKind.AvgPool,
-        }),
-        _ => new HeadLayer(layer.Kind switch
-        {
-            SpecHeadKind.Relu => RuntimeHeadKind.Relu,
-            SpecHeadKind.Gelu => RuntimeHeadKind.Gelu,
-            SpecHeadKind.Silu => RuntimeHeadKind.Silu,
-            SpecHeadKind.BatchNorm => RuntimeHeadKind.BatchNorm,
-            SpecHeadKind.LayerNorm => RuntimeHeadKind.LayerNorm,
-            _ => RuntimeHeadKind.Flatten,
-        }),
+        LinearLayerSpec l => new HeadLayer(HeadLayerKind.Linear, l.OutIsLabels ? labelCount : l.OutFeatures ?? labelCount, Bias: l.Bias),
+        DropoutLayerSpec d => new HeadLayer(HeadLayerKind.Dropout, Probability: d.P),
+        NormLayerSpec or PoolLayerSpec or SimpleLayerSpec => new HeadLayer(layer.Kind),
+        _ => throw new PipelineException($"head layer '{HeadLayers.Of(layer.Kind).Display}' ({layer.GetType().Name}) is not supported by this runtime."),
     };
 
     /// <summary>The input normalisation; an ONNX base (<paramref name="architecture"/> null) has no named weights, so

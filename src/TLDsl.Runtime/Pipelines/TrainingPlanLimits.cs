@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using TLDsl.Runtime.Training;
+using TLDsl.Spec.Registries;
 using TLDsl.Spec.Validation;
 
 namespace TLDsl.Runtime.Pipelines;

@@ -7,6 +7,7 @@ using System.Text;
 using TLDsl.Runtime.IO;
 using TLDsl.Runtime.Pipelines;
 using TLDsl.Runtime.Surgery;
+using TLDsl.Spec.Registries;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
@@ -82,10 +83,15 @@ public static class RunExporter
             text.Append(c, $"backbone.{Python(dropped)} = torch.nn.Identity()  # dropped by the pipeline\n");
         }
         text.Append("backbone.load_state_dict({k: v for k, v in state.items() if not k.startswith(\"head.\")}, strict=False)\n");
+        foreach (var definition in plan.Head.Select(l => HeadLayers.Of(l.Kind).PyTorchDefinition).OfType<string>().Distinct())
+        {
+            text.Append(definition).Append('\n');
+        }
         text.Append("head = torch.nn.Sequential(\n");
         for (int i = 0; i < plan.Head.Count; i++)
         {
-            text.Append("    ").Append(PythonLayer(plan.Head[i], i, state)).Append(",\n");
+            text.Append("    ").Append(PythonLayer(plan.Head[i], i, state)).Append(',');
+            text.Append(HeadLayers.Of(plan.Head[i].Kind).PyTorchNote is { } note ? "  # " + note + "\n" : "\n");
         }
         text.Append(")\n");
         text.Append("head.load_state_dict({k[len(\"head.\"):]: v for k, v in state.items() if k.startswith(\"head.\")})\n");
@@ -110,26 +116,10 @@ public static class RunExporter
     private static string Python(string moduleName) =>
         string.Join("", moduleName.Split('.').Select((part, i) => part.All(char.IsAsciiDigit) ? $"[{part}]" : (i == 0 ? part : "." + part)));
 
-    private static string PythonLayer(HeadLayer layer, int index, Dictionary<string, Tensor> state)
-    {
-        var c = CultureInfo.InvariantCulture;
-        string prefix = string.Create(c, $"head.{index}.");
-        long[] WeightShape() => state.TryGetValue(prefix + "weight", out var w) ? w.shape : [0, 0];
-        return layer.Kind switch
-        {
-            HeadLayerKind.Linear => string.Create(c, $"torch.nn.Linear({WeightShape()[1]}, {WeightShape()[0]}, bias={(layer.Bias ? "True" : "False")})"),
-            HeadLayerKind.Relu => "torch.nn.ReLU()",
-            HeadLayerKind.Gelu => "torch.nn.GELU()",
-            HeadLayerKind.Silu => "torch.nn.SiLU()",
-            HeadLayerKind.Dropout => string.Create(c, $"torch.nn.Dropout({layer.Probability})"),
-            HeadLayerKind.BatchNorm => string.Create(c, $"torch.nn.BatchNorm1d({WeightShape()[0]})  # BatchNorm2d on a feature map"),
-            HeadLayerKind.LayerNorm => string.Create(c, $"torch.nn.LayerNorm({WeightShape()[0]})"),
-            HeadLayerKind.Flatten => "torch.nn.Flatten()",
-            HeadLayerKind.MaxPool => "torch.nn.Sequential(torch.nn.AdaptiveMaxPool2d(1), torch.nn.Flatten())",
-            HeadLayerKind.ConcatPool => "ConcatPool()  # torch.cat([adaptive_avg_pool2d(x, 1), adaptive_max_pool2d(x, 1)], 1).flatten(1)",
-            _ => "torch.nn.Sequential(torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten())",
-        };
-    }
+    /// <summary>The layer in PyTorch, from the head layer registry: its sizes come from the exported weights.</summary>
+    private static string PythonLayer(HeadLayer layer, int index, Dictionary<string, Tensor> state) =>
+        HeadLayers.Of(layer.Kind).PyTorchFor(state.TryGetValue(string.Create(CultureInfo.InvariantCulture, $"head.{index}.weight"), out var w) ? w.shape : [],
+            layer.Probability, layer.Bias);
 
     private static string Describe(Models.Normalization normalization) => normalization switch
     {

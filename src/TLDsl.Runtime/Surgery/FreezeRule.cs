@@ -1,4 +1,5 @@
 using System;
+using TLDsl.Spec.Registries;
 
 namespace TLDsl.Runtime.Surgery;
 

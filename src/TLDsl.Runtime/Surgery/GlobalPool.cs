@@ -1,3 +1,4 @@
+using TLDsl.Spec.Registries;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -11,9 +12,12 @@ public sealed class GlobalPool : Module<Tensor, Tensor>
     private readonly HeadLayerKind _kind;
 
     /// <summary>Creates the pool.</summary>
+    /// <exception cref="System.ArgumentOutOfRangeException"><paramref name="kind"/> is not a pool.</exception>
     public GlobalPool(HeadLayerKind kind) : base($"GlobalPool({kind})")
     {
-        _kind = kind;
+        _kind = kind is HeadLayerKind.AvgPool or HeadLayerKind.MaxPool or HeadLayerKind.ConcatPool
+            ? kind
+            : throw new System.ArgumentOutOfRangeException(nameof(kind), kind, "not a pooling kind.");
     }
 
     /// <inheritdoc/>
@@ -24,7 +28,8 @@ public sealed class GlobalPool : Module<Tensor, Tensor>
         {
             HeadLayerKind.AvgPool => input.mean([2, 3]),
             HeadLayerKind.MaxPool => input.amax([2, 3]),
-            _ => torch.cat([input.mean([2, 3]), input.amax([2, 3])], 1),
+            HeadLayerKind.ConcatPool => torch.cat([input.mean([2, 3]), input.amax([2, 3])], 1),
+            _ => throw new System.InvalidOperationException($"{_kind} is not a pooling kind."),
         };
         return result.MoveToOuterDisposeScope();
     }

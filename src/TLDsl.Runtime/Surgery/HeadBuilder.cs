@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using TLDsl.Spec.Registries;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -21,7 +22,7 @@ public static class HeadBuilder
         for (int i = 0; i < layers.Count; i++)
         {
             var layer = layers[i];
-            string where = $"head layer {i + 1} ({layer.Kind.ToString().ToLowerInvariant()})";
+            string where = $"head layer {i + 1} ({HeadLayers.Of(layer.Kind).Display})";
             bool spatial = shape.Length == 3;
             Module<Tensor, Tensor> module;
             switch (layer.Kind)
@@ -56,7 +57,7 @@ public static class HeadBuilder
                     module = Flatten();
                     shape = [shape.Aggregate(1L, (a, b) => a * b)];
                     break;
-                default:
+                case HeadLayerKind.AvgPool or HeadLayerKind.MaxPool or HeadLayerKind.ConcatPool:
                     if (!spatial)
                     {
                         throw new SurgeryException($"{where}: pooling needs a feature map [C, H, W], but the input is already flat {Show(shape)}.");
@@ -64,6 +65,8 @@ public static class HeadBuilder
                     module = new GlobalPool(layer.Kind);
                     shape = [layer.Kind == HeadLayerKind.ConcatPool ? 2 * shape[0] : shape[0]];
                     break;
+                default:
+                    throw new SurgeryException($"{where}: this runtime cannot build a '{layer.Kind}' layer.");
             }
             modules.Add((i.ToString(CultureInfo.InvariantCulture), module));
         }

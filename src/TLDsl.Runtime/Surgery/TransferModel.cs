@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using TLDsl.Runtime.Models;
 using TLDsl.Spec.Catalogue;
+using TLDsl.Spec.Registries;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -196,7 +197,8 @@ public sealed class TransferModel : Module<Tensor, Tensor>
             {
                 BatchNormPolicy.Eval => true,                // the whole frozen part runs as at inference
                 BatchNormPolicy.TrainAffine => isBatchNorm,  // statistics frozen, affine trains
-                _ => false,
+                BatchNormPolicy.Train => false,              // BatchNorm trains fully
+                _ => throw new SurgeryException($"freeze rule '{rule.Description}': unknown BatchNorm policy {rule.BatchNorm}."),
             };
             if (hold)
             {

@@ -8,6 +8,7 @@ using TLDsl.Runtime.Native;
 using TLDsl.Runtime.Surgery;
 using static TorchSharp.torch;
 using TLDsl.Runtime.IO;
+using TLDsl.Spec.Registries;
 
 namespace TLDsl.Runtime.Training;
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using TLDsl.Spec.Registries;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -34,11 +35,12 @@ internal sealed class RunOptimizer : IDisposable
                 LearningRate = plan.LearningRate, beta1 = plan.Beta1, beta2 = plan.Beta2, eps = plan.Eps,
                 weight_decay = Decay(p, plan), amsgrad = false, maximize = false,
             })), plan.LearningRate),
-            _ => optim.AdamW(list.Select(p => new AdamW.ParamGroup([p.Parameter], new AdamW.Options
+            OptimizerKind.AdamW => optim.AdamW(list.Select(p => new AdamW.ParamGroup([p.Parameter], new AdamW.Options
             {
                 LearningRate = plan.LearningRate, beta1 = plan.Beta1, beta2 = plan.Beta2, eps = plan.Eps,
                 weight_decay = Decay(p, plan), amsgrad = false, maximize = false,
             })), plan.LearningRate),
+            _ => throw new ArgumentOutOfRangeException(nameof(plan), plan.Kind, "not an optimizer this runtime can build."),
         };
         var groups = Optimizer.ParamGroups.ToList();
         for (int i = 0; i < groups.Count; i++)

@@ -1,19 +1,9 @@
 using System;
 using System.Collections.Generic;
 using TLDsl.Runtime.Surgery;
+using TLDsl.Spec.Registries;
 
 namespace TLDsl.Runtime.Training;
-
-/// <summary>The optimizers TLDsl trains with.</summary>
-public enum OptimizerKind
-{
-    /// <summary>Stochastic gradient descent, optionally with (Nesterov) momentum.</summary>
-    Sgd,
-    /// <summary>Adam (L2 weight decay added to the gradient).</summary>
-    Adam,
-    /// <summary>AdamW (decoupled weight decay).</summary>
-    AdamW,
-}
 
 /// <summary>Optimizer settings; the learning rate here is the default for parameters no phase rule names.</summary>
 /// <param name="Kind">Which optimizer.</param>
@@ -76,17 +66,6 @@ public sealed record PhasePlan(string Name, int Epochs, IReadOnlyList<Func<strin
 /// <param name="Patience">Epochs without improvement before stopping.</param>
 /// <param name="MinDelta">The smallest change that counts as an improvement.</param>
 public sealed record EarlyStoppingPlan(string Metric, bool Maximize, int Patience, double MinDelta = 0);
-
-/// <summary>Which checkpoints a run keeps.</summary>
-public enum CheckpointKeep
-{
-    /// <summary>The best by the monitored metric, plus the latest (for resume).</summary>
-    Best,
-    /// <summary>Only the latest.</summary>
-    Last,
-    /// <summary>Every one written.</summary>
-    All,
-}
 
 /// <summary>Checkpoint policy.</summary>
 /// <param name="Keep">Which to keep.</param>

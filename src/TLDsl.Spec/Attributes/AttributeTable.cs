@@ -1,4 +1,6 @@
 using System.Collections.Generic;
+using System.Linq;
+using TLDsl.Spec.Registries;
 
 namespace TLDsl.Spec.Attributes;
 
@@ -8,46 +10,58 @@ namespace TLDsl.Spec.Attributes;
 /// </summary>
 internal static class AttributeTable
 {
-    public static readonly IReadOnlyDictionary<string, string[]> NamedArguments = new Dictionary<string, string[]>
-    {
-        ["TransferPipeline"] = new[] { "Description" },
-        ["BaseModel"] = new[] { "Weights", "Sha256" },
-        ["OnnxModel"] = new[] { "Layers" },
-        ["Drop"] = System.Array.Empty<string>(),
-        ["CutAt"] = System.Array.Empty<string>(),
-        ["Input"] = new[] { "Channels", "Normalize", "Mean", "Std", "BgrMean" },
-        ["Labels"] = System.Array.Empty<string>(),
-        ["LabelsFromData"] = System.Array.Empty<string>(),
-        ["Linear"] = new[] { "Bias", "In" },
-        ["LinearLabels"] = new[] { "Bias", "In" },
-        ["Relu"] = System.Array.Empty<string>(),
-        ["Gelu"] = System.Array.Empty<string>(),
-        ["Silu"] = System.Array.Empty<string>(),
-        ["Dropout"] = System.Array.Empty<string>(),
-        ["BatchNorm"] = System.Array.Empty<string>(),
-        ["LayerNorm"] = System.Array.Empty<string>(),
-        ["Flatten"] = System.Array.Empty<string>(),
-        ["Pool"] = new[] { "Kind" },
-        ["Freeze"] = new[] { "BatchNorm", "Regex", "FirstStages", "Backbone", "All" },
-        ["Train"] = new[] { "Epochs", "Batch", "Seed", "Accumulate", "Optimizer", "Lr", "WeightDecay", "Momentum", "LabelSmoothing", "ClipGradNorm" },
-        ["Phase"] = new[] { "Name", "Unfreeze", "Freeze", "Lr", "Schedule" },
-        ["DataFolder"] = new[] { "Split", "SplitSeed", "LimitPerClass", "LimitSeed" },
-        ["DataIdx"] = new[] { "Split", "SplitSeed", "LimitPerClass", "LimitSeed", "Classes" },
-        ["DataCsv"] = new[] { "Root", "Split", "SplitSeed", "LimitPerClass", "LimitSeed" },
-    };
+    /// <summary>Head layer attributes and the YAML tag each writes (from the head layer registry, plus
+    /// <c>[LinearLabels]</c>, the attribute form of <c>linear: labels</c>); their first constructor argument is the order.</summary>
+    public static readonly IReadOnlyDictionary<string, string> HeadLayers = BuildHeadLayers();
 
-    /// <summary>Head layer attributes: their first constructor argument is the order.</summary>
-    public static readonly IReadOnlyDictionary<string, string> HeadLayers = new Dictionary<string, string>
+    public static readonly IReadOnlyDictionary<string, string[]> NamedArguments = BuildNamedArguments();
+
+    private static Dictionary<string, string> BuildHeadLayers()
     {
-        ["Linear"] = "linear",
-        ["LinearLabels"] = "linear",
-        ["Relu"] = "relu",
-        ["Gelu"] = "gelu",
-        ["Silu"] = "silu",
-        ["Dropout"] = "dropout",
-        ["BatchNorm"] = "batchnorm",
-        ["LayerNorm"] = "layernorm",
-        ["Flatten"] = "flatten",
-        ["Pool"] = "pool",
-    };
+        var table = new Dictionary<string, string>();
+        foreach (var layer in Registries.HeadLayers.All)
+        {
+            table[layer.Attribute] = layer.Key;
+            if (layer.Form == HeadLayerForm.Linear)
+            {
+                table["LinearLabels"] = layer.Key;
+            }
+        }
+
+        return table;
+    }
+
+    private static Dictionary<string, string[]> BuildNamedArguments()
+    {
+        var table = new Dictionary<string, string[]>
+        {
+            ["TransferPipeline"] = new[] { "Description" },
+            ["BaseModel"] = new[] { "Weights", "Sha256" },
+            ["OnnxModel"] = new[] { "Layers" },
+            ["Drop"] = System.Array.Empty<string>(),
+            ["CutAt"] = System.Array.Empty<string>(),
+            ["Input"] = new[] { "Channels", "Normalize", "Mean", "Std", "BgrMean" },
+            ["Labels"] = System.Array.Empty<string>(),
+            ["LabelsFromData"] = System.Array.Empty<string>(),
+        };
+        foreach (var attribute in HeadLayers.Keys)
+        {
+            var form = Registries.HeadLayers.All.First(l => l.Key == HeadLayers[attribute]).Form;
+            table[attribute] = form switch
+            {
+                HeadLayerForm.Linear => new[] { "Bias", "In" },
+                HeadLayerForm.Pool => new[] { "Kind" },
+                HeadLayerForm.Dropout or HeadLayerForm.Norm or HeadLayerForm.Plain => System.Array.Empty<string>(),
+                _ => throw new System.InvalidOperationException("head layer form " + form + " has no attribute arguments."),
+            };
+        }
+
+        table["Freeze"] = new[] { "BatchNorm", "Regex", "FirstStages", "Backbone", "All" };
+        table["Train"] = new[] { "Epochs", "Batch", "Seed", "Accumulate", "Optimizer", "Lr", "WeightDecay", "Momentum", "LabelSmoothing", "ClipGradNorm" };
+        table["Phase"] = new[] { "Name", "Unfreeze", "Freeze", "Lr", "Schedule" };
+        table["DataFolder"] = new[] { "Split", "SplitSeed", "LimitPerClass", "LimitSeed" };
+        table["DataIdx"] = new[] { "Split", "SplitSeed", "LimitPerClass", "LimitSeed", "Classes" };
+        table["DataCsv"] = new[] { "Root", "Split", "SplitSeed", "LimitPerClass", "LimitSeed" };
+        return table;
+    }
 }

@@ -1,3 +1,5 @@
+using TLDsl.Spec.Registries;
+
 namespace TLDsl.Spec.Model;
 
 /// <summary>One freeze rule; rules apply in order before the first phase.</summary>

@@ -1,3 +1,5 @@
+using TLDsl.Spec.Registries;
+
 namespace TLDsl.Spec.Model;
 
 /// <summary>
@@ -16,7 +18,7 @@ public abstract record HeadLayerSpec(HeadLayerKind Kind, int? InFeatures);
 public sealed record LinearLayerSpec(int? InFeatures, int? OutFeatures, bool OutIsLabels, bool Bias)
     : HeadLayerSpec(HeadLayerKind.Linear, InFeatures);
 
-/// <summary>A layer with no options: relu, gelu, silu, flatten.</summary>
+/// <summary>A layer with no options and no parameters (<see cref="HeadLayerForm.Plain"/>): relu, gelu, silu, flatten, ...</summary>
 /// <param name="Kind">Which one.</param>
 /// <param name="InFeatures">Resolved input features, or null.</param>
 public sealed record SimpleLayerSpec(HeadLayerKind Kind, int? InFeatures)
@@ -36,7 +38,7 @@ public sealed record NormLayerSpec(HeadLayerKind Kind, int? InFeatures, bool Spa
     : HeadLayerSpec(Kind, InFeatures);
 
 /// <summary>Global pooling.</summary>
+/// <param name="Kind">AvgPool, MaxPool or ConcatPool.</param>
 /// <param name="InFeatures">Resolved input channels, or null.</param>
-/// <param name="Pool">Avg, max or concat.</param>
-public sealed record PoolLayerSpec(int? InFeatures, PoolKind Pool)
-    : HeadLayerSpec(HeadLayerKind.Pool, InFeatures);
+public sealed record PoolLayerSpec(HeadLayerKind Kind, int? InFeatures)
+    : HeadLayerSpec(Kind, InFeatures);

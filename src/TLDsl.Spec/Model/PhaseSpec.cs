@@ -1,3 +1,5 @@
+using TLDsl.Spec.Registries;
+
 namespace TLDsl.Spec.Model;
 
 /// <summary>

@@ -42,19 +42,6 @@ public enum NormalizeKind
     BgrMean,
 }
 
-/// <summary>What to do with BatchNorm layers of frozen parts.</summary>
-public enum BatchNormPolicy
-{
-    /// <summary>Running statistics and affine parameters frozen (eval mode): the safe default.</summary>
-    Eval,
-
-    /// <summary>Running statistics frozen, affine scale and shift trained.</summary>
-    TrainAffine,
-
-    /// <summary>BatchNorm layers train fully (statistics update, affine trained) even when the rest is frozen.</summary>
-    Train,
-}
-
 /// <summary>How a freeze rule selects layers.</summary>
 public enum FreezeSelector
 {
@@ -72,50 +59,6 @@ public enum FreezeSelector
 
     /// <summary>Every layer including the head.</summary>
     All,
-}
-
-/// <summary>The kind of a head layer.</summary>
-public enum HeadLayerKind
-{
-    /// <summary>Fully connected layer.</summary>
-    Linear,
-
-    /// <summary>ReLU activation.</summary>
-    Relu,
-
-    /// <summary>GELU activation.</summary>
-    Gelu,
-
-    /// <summary>SiLU (swish) activation.</summary>
-    Silu,
-
-    /// <summary>Dropout.</summary>
-    Dropout,
-
-    /// <summary>BatchNorm over features (1d) or channels (2d on a spatial map).</summary>
-    BatchNorm,
-
-    /// <summary>LayerNorm over a feature vector.</summary>
-    LayerNorm,
-
-    /// <summary>Flatten to a vector.</summary>
-    Flatten,
-
-    /// <summary>Global pooling of a spatial map.</summary>
-    Pool,
-}
-
-/// <summary>Global pooling kind.</summary>
-public enum PoolKind
-{
-    /// <summary>Adaptive average pooling to 1x1.</summary>
-    Avg,
-
-    /// <summary>Adaptive max pooling to 1x1.</summary>
-    Max,
-
-    /// <summary>Average and max pooling concatenated (fastai's AdaptiveConcatPool2d): twice the channels.</summary>
-    Concat,
 }
 
 /// <summary>Kinds of data source.</summary>
@@ -147,40 +90,11 @@ public enum AugmentKind
     ColorJitter,
 }
 
-/// <summary>Optimizers.</summary>
-public enum OptimizerKind
-{
-    /// <summary>Stochastic gradient descent (momentum, nesterov).</summary>
-    Sgd,
-
-    /// <summary>Adam.</summary>
-    Adam,
-
-    /// <summary>AdamW (decoupled weight decay).</summary>
-    AdamW,
-}
-
 /// <summary>Loss functions.</summary>
 public enum LossKind
 {
     /// <summary>Cross-entropy on logits.</summary>
     CrossEntropy,
-}
-
-/// <summary>Learning-rate schedules within a phase.</summary>
-public enum ScheduleKind
-{
-    /// <summary>Constant learning rate.</summary>
-    Constant,
-
-    /// <summary>Multiply by gamma every step_size epochs.</summary>
-    Step,
-
-    /// <summary>Cosine annealing, with optional linear warmup.</summary>
-    Cosine,
-
-    /// <summary>One-cycle policy (warm up to max_lr, anneal down).</summary>
-    OneCycle,
 }
 
 /// <summary>Whether a smaller or larger metric is better.</summary>
@@ -191,17 +105,4 @@ public enum MetricMode
 
     /// <summary>Larger is better (accuracy, F1).</summary>
     Max,
-}
-
-/// <summary>Which checkpoints to keep.</summary>
-public enum CheckpointKeep
-{
-    /// <summary>The best by the early-stopping metric (or valid.loss).</summary>
-    Best,
-
-    /// <summary>The last epoch's.</summary>
-    Last,
-
-    /// <summary>Every saved checkpoint.</summary>
-    All,
 }

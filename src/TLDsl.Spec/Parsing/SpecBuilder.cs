@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using TLDsl.Spec.Model;
+using TLDsl.Spec.Registries;
 using TLDsl.Spec.Validation;
 using TLDsl.Spec.Yaml;
 using static TLDsl.Spec.Parsing.TreeValues;
@@ -27,7 +28,7 @@ internal static class SpecBuilder
             baseSpec,
             BuildInput(Map(root, "input"), baseSpec.WeightsKind),
             BuildLabels(Get(root, "labels")),
-            EquatableArray.From(Items(Get(root, "head")).Select(BuildHeadLayer)),
+            EquatableArray.From(Items(Get(root, "head")).Select(BuildHeadLayer).OfType<HeadLayerSpec>()),
             EquatableArray.From(Items(Get(root, "freeze")).Select(BuildFreezeRule)),
             Has(root, "data") ? BuildData(Map(root, "data")) : null,
             BuildTrain(Map(root, "train")));
@@ -105,32 +106,32 @@ internal static class SpecBuilder
             ? new LabelsSpec(false, EquatableArray.From(Strings(node).Select(l => new LabelSpec(l, LabelNames.ToIdentifier(l) ?? string.Empty))))
             : new LabelsSpec(Str(node) == "from_data", default);
 
-    private static HeadLayerSpec BuildHeadLayer(YNode node)
+    private static HeadLayerSpec? BuildHeadLayer(YNode node)
     {
         var (tag, body) = Tag(node);
-        switch (tag)
+        // A word the registry lacks has been reported by the schema check, and a spec built with errors is discarded:
+        // the layer is left out rather than replaced by another kind.
+        if (HeadLayers.Find(tag ?? string.Empty, Str(body)) is not { } info)
         {
-            case "linear":
+            return null;
+        }
+        switch (info.Form)
+        {
+            case HeadLayerForm.Linear:
                 var options = Map(body);
                 var outNode = options is null ? body : Get(options, "out");
                 var isLabels = Str(outNode) == "labels";
                 return new LinearLayerSpec(Int(options, "in"), isLabels ? null : Int(outNode), isLabels, Bool(options, "bias") ?? true);
-            case "dropout":
+            case HeadLayerForm.Dropout:
                 return new DropoutLayerSpec(null, Num(body) ?? 0);
-            case "batchnorm":
-                return new NormLayerSpec(HeadLayerKind.BatchNorm, null, false);
-            case "layernorm":
-                return new NormLayerSpec(HeadLayerKind.LayerNorm, null, false);
-            case "pool":
-                return new PoolLayerSpec(null, Str(body) switch { "max" => PoolKind.Max, "concat" => PoolKind.Concat, _ => PoolKind.Avg });
-            case "gelu":
-                return new SimpleLayerSpec(HeadLayerKind.Gelu, null);
-            case "silu":
-                return new SimpleLayerSpec(HeadLayerKind.Silu, null);
-            case "flatten":
-                return new SimpleLayerSpec(HeadLayerKind.Flatten, null);
+            case HeadLayerForm.Norm:
+                return new NormLayerSpec(info.Kind, null, false);
+            case HeadLayerForm.Pool:
+                return new PoolLayerSpec(info.Kind, null);
+            case HeadLayerForm.Plain:
+                return new SimpleLayerSpec(info.Kind, null);
             default:
-                return new SimpleLayerSpec(HeadLayerKind.Relu, null);
+                throw new InvalidOperationException("head layer form " + info.Form + " has no Spec record.");
         }
     }
 
@@ -138,12 +139,8 @@ internal static class SpecBuilder
     {
         var map = Map(node);
         var word = Str(node);
-        var policy = Str(map, "batchnorm") switch
-        {
-            "train_affine" => BatchNormPolicy.TrainAffine,
-            "train" => BatchNormPolicy.Train,
-            _ => BatchNormPolicy.Eval,
-        };
+        // Eval when absent; an unknown word has been reported by the schema check (and the spec is discarded).
+        var policy = BatchNormPolicies.Registry.Find(Str(map, "batchnorm")) ?? BatchNormPolicy.Eval;
         if (word == "all" || Bool(map, "all") == true)
         {
             return new FreezeRuleSpec(FreezeSelector.All, default, null, policy);
@@ -244,7 +241,7 @@ internal static class SpecBuilder
             EquatableArray.From(phases),
             Has(node, "early_stopping") ? BuildEarlyStopping(stopping) : null,
             new CheckpointSpec(
-                Str(checkpoint, "keep") switch { "last" => CheckpointKeep.Last, "all" => CheckpointKeep.All, _ => CheckpointKeep.Best },
+                CheckpointKeeps.Registry.Find(Str(checkpoint, "keep")) ?? CheckpointKeep.Best,
                 Int(checkpoint, "every")),
             Str(node, "runs") ?? "runs");
     }
@@ -256,7 +253,8 @@ internal static class SpecBuilder
         var (tag, body) = Tag(node);
         var map = Map(body);
         var betas = Numbers(Get(map, "betas"));
-        var kind = tag switch { "sgd" => OptimizerKind.Sgd, "adam" => OptimizerKind.Adam, _ => OptimizerKind.AdamW };
+        // AdamW when absent (or unknown: the schema check has reported it, and the spec is discarded).
+        var kind = Optimizers.Registry.Find(tag) ?? OptimizerKind.AdamW;
         return new OptimizerSpec(
             kind,
             Num(map, "lr") ?? (kind == OptimizerKind.Sgd ? 0.01 : 0.001),
@@ -295,12 +293,14 @@ internal static class SpecBuilder
     {
         var (tag, body) = Tag(node);
         var map = Map(body);
-        return tag switch
+        // Constant when absent (or unknown: the schema check has reported it, and the spec is discarded).
+        return (Schedules.Registry.Find(tag) ?? ScheduleKind.Constant) switch
         {
-            "step" => ConstantSchedule with { Kind = ScheduleKind.Step, StepSize = Int(map, "step_size"), Gamma = Num(map, "gamma") ?? 0.1 },
-            "cosine" => ConstantSchedule with { Kind = ScheduleKind.Cosine, WarmupEpochs = Int(map, "warmup_epochs"), WarmupSteps = Int(map, "warmup_steps"), MinLr = Num(map, "min_lr") ?? 0 },
-            "one_cycle" => ConstantSchedule with { Kind = ScheduleKind.OneCycle, MaxLr = Num(map, "max_lr"), PctStart = Num(map, "pct_start") ?? 0.25 },
-            _ => ConstantSchedule,
+            ScheduleKind.Constant => ConstantSchedule,
+            ScheduleKind.Step => ConstantSchedule with { Kind = ScheduleKind.Step, StepSize = Int(map, "step_size"), Gamma = Num(map, "gamma") ?? 0.1 },
+            ScheduleKind.Cosine => ConstantSchedule with { Kind = ScheduleKind.Cosine, WarmupEpochs = Int(map, "warmup_epochs"), WarmupSteps = Int(map, "warmup_steps"), MinLr = Num(map, "min_lr") ?? 0 },
+            ScheduleKind.OneCycle => ConstantSchedule with { Kind = ScheduleKind.OneCycle, MaxLr = Num(map, "max_lr"), PctStart = Num(map, "pct_start") ?? 0.25 },
+            var other => throw new InvalidOperationException("schedule " + other + " has no Spec builder."),
         };
     }
 

@@ -1,3 +1,6 @@
+using System.Linq;
+using TLDsl.Spec.Registries;
+
 namespace TLDsl.Spec.Schema;
 
 /// <summary>
@@ -6,7 +9,7 @@ namespace TLDsl.Spec.Schema;
 /// </summary>
 internal static class PipelineKeys
 {
-    public static readonly string[] BatchNormPolicies = { "eval", "train_affine", "train" };
+    public static readonly string[] BatchNormPolicies = Registries.BatchNormPolicies.Registry.Keys;
     public static readonly string[] Metrics = { "valid.loss", "valid.accuracy", "valid.macro_f1", "train.loss", "train.accuracy" };
     public const string IdentifierPattern = "^[A-Za-z_][A-Za-z0-9_]*$";
     public const string Sha256Pattern = "^[0-9a-fA-F]{64}$";
@@ -136,16 +139,22 @@ internal static class PipelineKeys
                 .Add("out", labelsOrCount, "Output features: a number or labels (the number of labels).", required: true)
                 .Add("in", Int(1, MaxInputFeatures), "Expected input features; checked against what the layer receives.")
                 .Add("bias", new BoolNode(), "Whether the layer has a bias (default true)."));
-        return new TaggedNode()
-            .Add("linear", linear, false, "Fully connected layer: linear: N, linear: labels, or {out, in, bias}.")
-            .Add("relu", null, true, "ReLU activation.")
-            .Add("gelu", null, true, "GELU activation.")
-            .Add("silu", null, true, "SiLU (swish) activation.")
-            .Add("dropout", Fraction(true, false), false, "Dropout with probability p in [0, 1).")
-            .Add("batchnorm", null, true, "BatchNorm (1d on vectors, 2d on spatial maps).")
-            .Add("layernorm", null, true, "LayerNorm over the feature vector.")
-            .Add("flatten", null, true, "Flatten to a vector.")
-            .Add("pool", Enum("avg", "max", "concat"), true, "Global pooling: avg (default), max, or concat (avg and max: twice the channels).");
+        // Every kind of the registry, in its order; the kinds sharing a tag (pool) are one tag whose value picks the kind.
+        var node = new TaggedNode();
+        foreach (var key in Registries.HeadLayers.Keys)
+        {
+            var kinds = Registries.HeadLayers.All.Where(e => e.Key == key).ToArray();
+            var first = kinds[0];
+            _ = first.Form switch
+            {
+                HeadLayerForm.Linear => node.Add(key, linear, false, first.Description),
+                HeadLayerForm.Dropout => node.Add(key, Fraction(true, false), false, first.Description),
+                HeadLayerForm.Norm or HeadLayerForm.Plain => node.Add(key, null, true, first.Description),
+                HeadLayerForm.Pool => node.Add(key, Enum(kinds.Select(k => k.Argument!).ToArray()), true, first.Description),
+                _ => throw new System.InvalidOperationException("head layer form " + first.Form + " has no schema."),
+            };
+        }
+        return node;
     }
 
     private static ChoiceNode FreezeRule() => new(
@@ -245,7 +254,7 @@ internal static class PipelineKeys
         .Add(
             "checkpoint",
             new ObjectNode()
-                .Add("keep", Enum("best", "last", "all"), "Which checkpoints to keep (default best).")
+                .Add("keep", Enum(CheckpointKeeps.Registry.Keys), "Which checkpoints to keep (default best).")
                 .Add("every", Int(1, MaxEpochs), "Save every N epochs."),
             "Checkpoint policy.")
         .Add("runs", PathString(), "Folder for run outputs, relative to the pipeline file (default runs).")

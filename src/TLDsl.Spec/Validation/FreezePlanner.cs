@@ -3,6 +3,7 @@ using System.Linq;
 using TLDsl.Spec.Catalogue;
 using TLDsl.Spec.Diagnostics;
 using TLDsl.Spec.Model;
+using TLDsl.Spec.Registries;
 using TLDsl.Spec.Schema;
 using TLDsl.Spec.Yaml;
 

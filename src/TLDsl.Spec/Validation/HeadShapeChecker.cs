@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using TLDsl.Spec.Diagnostics;
 using TLDsl.Spec.Model;
+using TLDsl.Spec.Registries;
 
 namespace TLDsl.Spec.Validation;
 
@@ -68,7 +69,7 @@ internal sealed class HeadShapeChecker
                     }
 
                     resolved.Add(pool with { InFeatures = input });
-                    features = pool.Pool == PoolKind.Concat && features is not null ? features * 2 : features;
+                    features = pool.Kind == HeadLayerKind.ConcatPool && features is not null ? features * 2 : features;
                     spatial = false;
                     continue;
                 case SimpleLayerSpec { Kind: HeadLayerKind.Flatten } flatten:

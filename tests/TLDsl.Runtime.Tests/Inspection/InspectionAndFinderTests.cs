@@ -4,6 +4,7 @@ using TLDsl.Runtime.Inspection;
 using TLDsl.Runtime.Models;
 using TLDsl.Runtime.Surgery;
 using TLDsl.Runtime.Training;
+using TLDsl.Spec.Registries;
 
 namespace TLDsl.Runtime.Tests.Inspection;
 

@@ -7,6 +7,7 @@ using TLDsl.Runtime.Models;
 using TLDsl.Runtime.Pipelines;
 using TLDsl.Runtime.Surgery;
 using TLDsl.Runtime.Weights;
+using TLDsl.Spec.Registries;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 

@@ -3,6 +3,7 @@ using System.IO;
 using TLDsl.Runtime.Pipelines;
 using TLDsl.Runtime.Tests.Training;
 using TLDsl.Runtime.Training;
+using TLDsl.Spec.Registries;
 
 namespace TLDsl.Runtime.Tests.Pipelines;
 

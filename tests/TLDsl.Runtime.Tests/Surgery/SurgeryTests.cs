@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using TLDsl.Runtime.Models;
 using TLDsl.Runtime.Surgery;
+using TLDsl.Spec.Registries;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -4,6 +4,7 @@ using System.Linq;
 using TLDsl.Runtime.Pipelines;
 using TLDsl.Runtime.Training;
 using TLDsl.Runtime.Weights;
+using TLDsl.Spec.Registries;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,7 @@
 using System;
 using TLDsl.Runtime.Pipelines;
 using TLDsl.Runtime.Training;
+using TLDsl.Spec.Registries;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -4,6 +4,7 @@ using System.Linq;
 using TLDsl.Runtime.Models;
 using TLDsl.Runtime.Surgery;
 using TLDsl.Runtime.Weights;
+using TLDsl.Spec.Registries;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;

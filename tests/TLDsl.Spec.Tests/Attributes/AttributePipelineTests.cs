@@ -2,6 +2,7 @@ using System.Linq;
 using TLDsl.Spec.Attributes;
 using TLDsl.Spec.Model;
 using TLDsl.Spec.Parsing;
+using TLDsl.Spec.Registries;
 using TLDsl.Spec.Tests.Support;
 using static TLDsl.Spec.Tests.Support.AttributeFixtures;
 

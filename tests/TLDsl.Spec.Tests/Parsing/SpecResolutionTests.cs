@@ -2,6 +2,7 @@ using System.IO;
 using System.Linq;
 using TLDsl.Spec.Model;
 using TLDsl.Spec.Parsing;
+using TLDsl.Spec.Registries;
 using TLDsl.Spec.Tests.Support;
 
 namespace TLDsl.Spec.Tests.Parsing;

@@ -3,6 +3,7 @@ using System.Linq;
 using TLDsl.Spec.Catalogue;
 using TLDsl.Spec.Model;
 using TLDsl.Spec.Parsing;
+using TLDsl.Spec.Registries;
 using TLDsl.Spec.Tests.Support;
 using TLDsl.Spec.Validation;
 

@@ -8,6 +8,7 @@ using TLDsl.Runtime.Onnx.Import;
 using TLDsl.Runtime.Surgery;
 using TLDsl.Runtime.Tests.Fixtures;
 using TLDsl.Spec.Catalogue;
+using TLDsl.Spec.Registries;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
