@@ -10,6 +10,7 @@ internal static class Emitter
 {
     private const string Tensor = "global::TorchSharp.torch.Tensor";
     private const string Support = "global::TLDsl.Runtime.Generated.GeneratedPipelineSupport";
+    private const string Module = "global::TorchSharp.torch.nn.Module<" + Tensor + ", " + Tensor + ">";
     private const string PipelineFile = "global::TLDsl.Runtime.Pipelines.PipelineFile";
 
     public static IEnumerable<(string HintName, string Source)> Emit(PipelineModel m)
@@ -129,18 +130,54 @@ internal static class Emitter
         return w.ToString();
     }
 
+    /// <summary>What the model's parts share: the type names and the typed fields of the base model.</summary>
+    private sealed class ModelShape
+    {
+        public ModelShape(PipelineModel m)
+        {
+            Pipeline = m;
+            Model = m.Name + "Model";
+            Head = m.Name + "ModelHead";
+            Graph = m.Graph != GraphLayout.None;
+            Fields = Graph
+                ? m.GraphLayers.Select(l => (l.Name, l.FieldType)).ToList()
+                : m.Steps.Where(s => s.Kind == LayoutStepKind.Child).Select(s => (s.Name, s.FieldType)).ToList();
+        }
+
+        public PipelineModel Pipeline { get; }
+
+        public string Model { get; }
+
+        public string Head { get; }
+
+        public bool Graph { get; }
+
+        public List<(string Name, string FieldType)> Fields { get; }
+    }
+
+    /// <summary>The typed model (fields, constructor, forward, train) and its head class.</summary>
     private static string Model(PipelineModel m)
     {
         var w = Start(m);
-        string model = m.Name + "Model";
-        string head = m.Name + "ModelHead";
-        string module = "global::TorchSharp.torch.nn.Module<" + Tensor + ", " + Tensor + ">";
-        bool graph = m.Graph != GraphLayout.None;
-        var fields = graph
-            ? m.GraphLayers.Select(l => (l.Name, l.FieldType)).ToList()
-            : m.Steps.Where(s => s.Kind == LayoutStepKind.Child).Select(s => (s.Name, s.FieldType)).ToList();
+        var shape = new ModelShape(m);
+        ModelSummary(w, shape);
+        w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"TLDsl.Generator\", \"0.1.0\")]");
+        w.Open("public sealed partial class " + shape.Model + " : " + Module);
+        ModelFields(w, shape);
+        ModelConstructor(w, shape);
+        ModelForward(w, shape);
+        ModelTrain(w);
+        w.Close();
+        w.Line();
+        HeadClass(w, shape);
+        return w.ToString();
+    }
+
+    private static void ModelSummary(SourceWriter w, ModelShape shape)
+    {
+        var m = shape.Pipeline;
         w.Line("/// <summary>");
-        if (graph)
+        if (shape.Graph)
         {
             w.Line("/// The <c>" + m.Name + "</c> transfer model: the ONNX graph " + Xml(m.BaseModel) + " imported by the runtime (cut as the pipeline");
             w.Line("/// says) and the added head. " + (m.Graph == GraphLayout.Listed
@@ -154,54 +191,44 @@ internal static class Emitter
             w.Line("/// like their state-dict keys; the runtime performs the surgery and this type holds the resulting modules.");
         }
         w.Line("/// </summary>");
-        w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"TLDsl.Generator\", \"0.1.0\")]");
-        w.Open("public sealed partial class " + model + " : " + module);
-        foreach (var (name, type) in fields)
+    }
+
+    private static void ModelFields(SourceWriter w, ModelShape shape)
+    {
+        foreach (var (name, type) in shape.Fields)
         {
             w.Line("private readonly " + type + " " + Identifier(name) + ";");
         }
-        w.Line("private readonly " + head + " head;");
-        if (graph)
+        w.Line("private readonly " + shape.Head + " head;");
+        if (shape.Graph)
         {
             w.Line("private readonly global::TLDsl.Runtime.Onnx.Import.OnnxGraphModule onnx; // not a submodule: its layers are registered once, by name");
         }
         w.Line("private readonly global::TLDsl.Runtime.Surgery.TransferModel _runtime; // not a submodule: it holds the freeze rules' eval modes");
         w.Line();
-        w.Line("static " + model + "() => global::TLDsl.Runtime.Native.TorchNative.EnsureLoaded();");
+        w.Line("static " + shape.Model + "() => global::TLDsl.Runtime.Native.TorchNative.EnsureLoaded();");
         w.Line();
+    }
+
+    private static void ModelConstructor(SourceWriter w, ModelShape shape)
+    {
+        var m = shape.Pipeline;
+        bool graph = shape.Graph;
         w.Line("/// <summary>Builds the model as the runtime does (same modules, same state-dict keys).</summary>");
         w.Line("/// <param name=\"pretrained\">Load the base model's weights (otherwise the backbone is randomly initialised" + (graph ? "; an ONNX graph always has its file's weights" : "") + ").</param>");
         w.Line("/// <param name=\"pipelinePath\">Where the pipeline file lies, for its relative paths" + (graph ? " (ONNX file)" : " (weights file)") + "; default: the path it was compiled from.</param>");
         w.Line("/// <param name=\"labels\">The label names" + (m.LabelsFromData ? " (required: the pipeline reads them from its data)" : "; default: the pipeline's") + ".</param>");
-        w.Line("public " + model + "(bool pretrained = false, string? pipelinePath = null, global::System.Collections.Generic.IReadOnlyList<string>? labels = null)");
+        w.Line("public " + shape.Model + "(bool pretrained = false, string? pipelinePath = null, global::System.Collections.Generic.IReadOnlyList<string>? labels = null)");
         w.Line("    : base(" + PipelineClass(m) + ".Name)");
         w.Line("{");
         w.Line("    var built = " + Support + ".BuildModel(this, " + PipelineClass(m) + ".Load(pipelinePath), labels" +
             (m.LabelsFromData ? "" : m.UserLabelEnum is { } e ? " ?? global::System.Enum.GetNames(typeof(" + e + "))" : " ?? " + m.Name + "Labels.Names") + ", pretrained);");
-        if (graph)
-        {
-            w.Line("    " + Support + ".CheckLayout(built, \"onnx\");");
-            if (m.Graph == GraphLayout.Listed)
-            {
-                w.Line("    " + Support + ".CheckGraphLayers(built" + string.Concat(fields.Select(f => ", " + SourceWriter.Literal(f.Name))) + ");");
-            }
-            else
-            {
-                w.Line("    foreach (var (name, layer) in " + Support + ".GraphLayers(built))");
-                w.Line("    {");
-                w.Line("        register_module(name, layer);");
-                w.Line("    }");
-            }
-        }
-        else
-        {
-            w.Line("    " + Support + ".CheckLayout(built" + string.Concat(m.Steps.Select(s => ", " + SourceWriter.Literal(s.Name))) + ");");
-        }
-        foreach (var (name, type) in fields)
+        ModelLayoutCheck(w, shape);
+        foreach (var (name, type) in shape.Fields)
         {
             w.Line("    " + Identifier(name) + " = " + Support + ".Child<" + type + ">(built, " + SourceWriter.Literal(name) + ");");
         }
-        w.Line("    head = new " + head + "(built);");
+        w.Line("    head = new " + shape.Head + "(built);");
         w.Line("    RegisterComponents();");
         w.Line("    // Assigned after RegisterComponents, so " + (graph ? "neither becomes a submodule" : "it is not a submodule") + " (no duplicate state-dict keys).");
         if (graph)
@@ -211,17 +238,44 @@ internal static class Emitter
         w.Line("    _runtime = built;");
         w.Line("}");
         w.Line();
-        w.Line("/// <summary>" + (graph ? "The imported graph" : "Backbone stages in order") + ", then the head.</summary>");
+    }
+
+    /// <summary>The constructor's check that the runtime built the layout (or graph layers) this code was generated for.</summary>
+    private static void ModelLayoutCheck(SourceWriter w, ModelShape shape)
+    {
+        var m = shape.Pipeline;
+        if (!shape.Graph)
+        {
+            w.Line("    " + Support + ".CheckLayout(built" + string.Concat(m.Steps.Select(s => ", " + SourceWriter.Literal(s.Name))) + ");");
+            return;
+        }
+        w.Line("    " + Support + ".CheckLayout(built, \"onnx\");");
+        if (m.Graph == GraphLayout.Listed)
+        {
+            w.Line("    " + Support + ".CheckGraphLayers(built" + string.Concat(shape.Fields.Select(f => ", " + SourceWriter.Literal(f.Name))) + ");");
+        }
+        else
+        {
+            w.Line("    foreach (var (name, layer) in " + Support + ".GraphLayers(built))");
+            w.Line("    {");
+            w.Line("        register_module(name, layer);");
+            w.Line("    }");
+        }
+    }
+
+    private static void ModelForward(SourceWriter w, ModelShape shape)
+    {
+        w.Line("/// <summary>" + (shape.Graph ? "The imported graph" : "Backbone stages in order") + ", then the head.</summary>");
         w.Open("public override " + Tensor + " forward(" + Tensor + " input)");
         w.Line("using var scope = global::TorchSharp.torch.NewDisposeScope();");
         w.Line("var x = input;");
-        if (graph)
+        if (shape.Graph)
         {
             w.Line("x = onnx.call(x);");
         }
         else
         {
-            foreach (var s in m.Steps)
+            foreach (var s in shape.Pipeline.Steps)
             {
                 // The same operations as the runtime's LayoutStep.Run.
                 w.Line(s.Kind switch
@@ -236,17 +290,26 @@ internal static class Emitter
         w.Line("return head.call(x).MoveToOuterDisposeScope();");
         w.Close();
         w.Line();
+    }
+
+    private static void ModelTrain(SourceWriter w)
+    {
         w.Line("/// <summary>Train or eval mode, as the runtime's model sets it: modules a freeze rule holds in eval (frozen");
         w.Line("/// BatchNorm under <c>batchnorm: eval</c> or <c>train_affine</c>) stay in eval mode.</summary>");
         w.Open("public override void train(bool train = true)");
         w.Line("base.train(train);");
         w.Line("_runtime?.train(train); // null until the constructor has built it");
         w.Close();
-        w.Close();
-        w.Line();
+    }
+
+    /// <summary>The head class: one typed field per head layer, registered by index like the runtime's Sequential.</summary>
+    private static void HeadClass(SourceWriter w, ModelShape shape)
+    {
+        var m = shape.Pipeline;
+        string head = shape.Head;
         w.Line("/// <summary>The head added by the <c>" + m.Name + "</c> pipeline (state-dict keys <c>head.0</c>, <c>head.1</c>, ...).</summary>");
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"TLDsl.Generator\", \"0.1.0\")]");
-        w.Open("public sealed partial class " + head + " : " + module);
+        w.Open("public sealed partial class " + head + " : " + Module);
         foreach (var h in m.Head)
         {
             w.Line("private readonly " + h.FieldType + " " + h.FieldName + "; // head." + SourceWriter.Int(h.Index) + ": " + h.Description);
@@ -273,7 +336,6 @@ internal static class Emitter
         w.Line("return x;");
         w.Close();
         w.Close();
-        return w.ToString();
     }
 
     /// <summary>A field name for a layer: the layer's own name, escaped when it is a C# keyword.</summary>
