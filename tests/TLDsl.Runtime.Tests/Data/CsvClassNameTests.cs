@@ -27,7 +27,7 @@ public sealed class CsvClassNameTests : IDisposable
     }
 
     [Fact]
-    public void LabelWithoutLetterOrDigitIsRefused()
+    public void Label_without_letter_or_digit_is_refused()
     {
         var csv = Csv(("a.png", "cat"), ("b.png", "---"));
         var e = Assert.Throws<DataException>(() => new CsvImageSource(csv, null, null));
@@ -36,7 +36,7 @@ public sealed class CsvClassNameTests : IDisposable
     }
 
     [Fact]
-    public void LabelsWithTheSameIdentifierAreRefused()
+    public void Labels_with_the_same_identifier_are_refused()
     {
         var csv = Csv(("a.png", "ankle boot"), ("b.png", "ankle_boot"));
         var e = Assert.Throws<DataException>(() => new CsvImageSource(csv, null, null));
@@ -44,7 +44,7 @@ public sealed class CsvClassNameTests : IDisposable
     }
 
     [Fact]
-    public void OneLabelIsRefused()
+    public void One_label_is_refused()
     {
         var csv = Csv(("a.png", "cat"), ("b.png", "cat"));
         var e = Assert.Throws<DataException>(() => new CsvImageSource(csv, null, null));
@@ -52,7 +52,7 @@ public sealed class CsvClassNameTests : IDisposable
     }
 
     [Fact]
-    public void ListedLabelsAreNotReChecked()
+    public void Listed_labels_are_not_re_checked()
     {
         // A pipeline that lists its labels has had them validated (TLD0014/TLD0015); one listed label is the spec's call.
         var csv = Csv(("a.png", "cat"), ("b.png", "cat"));

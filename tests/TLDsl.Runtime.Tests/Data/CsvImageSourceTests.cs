@@ -27,7 +27,7 @@ public sealed class CsvImageSourceTests : IDisposable
     }
 
     [Fact]
-    public void HeaderQuotedFieldsAndPathsRelativeToTheCsv()
+    public void Header_quoted_fields_and_paths_relative_to_the_CSV()
     {
         var csv = Csv("path,label\r\nimg/one.png,cat\r\n\"img/with, comma.png\", \"dog\"\r\n\r\nimg/three.png,cat\r\n");
         var source = new CsvImageSource(csv, null, null);
@@ -39,7 +39,7 @@ public sealed class CsvImageSourceTests : IDisposable
     }
 
     [Fact]
-    public void NoHeaderAndAnExplicitRoot()
+    public void No_header_and_an_explicit_root()
     {
         var csv = Csv("three.png,dog\none.png,cat", Path.Combine("lists", "l.csv"));
         var source = new CsvImageSource(csv, Path.Combine(_dir.Path, "img"), ["dog", "cat"]);
@@ -49,7 +49,7 @@ public sealed class CsvImageSourceTests : IDisposable
     }
 
     [Fact]
-    public void EscapedQuotesInAQuotedField()
+    public void Escaped_quotes_in_a_quoted_field()
     {
         FolderImageSourceTests.Png(_dir.File("img", "say \"hi\".png"), 9);
         var csv = Csv("\"img/say \"\"hi\"\".png\",cat\n");
@@ -58,7 +58,7 @@ public sealed class CsvImageSourceTests : IDisposable
     }
 
     [Fact]
-    public void MissingImageNamesCsvAndLine()
+    public void Missing_image_names_CSV_and_line()
     {
         var csv = Csv("path,label\nimg/one.png,cat\nimg/gone.png,cat\n");
         var e = Assert.Throws<DataException>(() => new CsvImageSource(csv, null, null));
@@ -67,7 +67,7 @@ public sealed class CsvImageSourceTests : IDisposable
     }
 
     [Fact]
-    public void UnlistedLabelNamesCsvLineAndAllowedLabels()
+    public void Unlisted_label_names_CSV_line_and_allowed_labels()
     {
         var csv = Csv("img/one.png,cat\nimg/three.png,Dog\n");
         var e = Assert.Throws<DataException>(() => new CsvImageSource(csv, null, ["cat", "dog"]));
@@ -84,7 +84,7 @@ public sealed class CsvImageSourceTests : IDisposable
     [InlineData("\"img/one.png,cat\n", "not closed")]
     [InlineData("path,label\n", "no image rows")]
     [InlineData("", "no image rows")]
-    public void MalformedRowsAreErrors(string text, string expected)
+    public void Malformed_rows_are_errors(string text, string expected)
     {
         var csv = Csv(text);
         var e = Assert.Throws<DataException>(() => new CsvImageSource(csv, null, null));
@@ -93,7 +93,7 @@ public sealed class CsvImageSourceTests : IDisposable
     }
 
     [Fact]
-    public void MissingCsvIsAnError()
+    public void Missing_CSV_is_an_error()
     {
         var csv = Path.Combine(_dir.Path, "none.csv");
         var e = Assert.Throws<DataException>(() => new CsvImageSource(csv, null, null));

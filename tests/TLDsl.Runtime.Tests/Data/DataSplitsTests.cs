@@ -35,7 +35,7 @@ public sealed class DataSplitsTests
         new(sizes.SelectMany((n, c) => Enumerable.Repeat(c, n)).ToArray(), sizes.Length);
 
     [Fact]
-    public void SplitIsStratifiedDisjointAndComplete()
+    public void Split_is_stratified_disjoint_and_complete()
     {
         var source = Classes(100, 50, 20, 3);
         var all = DataSplits.All(source);
@@ -51,7 +51,7 @@ public sealed class DataSplitsTests
     }
 
     [Fact]
-    public void SplitIsDeterministicPerSeed()
+    public void Split_is_deterministic_per_seed()
     {
         var source = Classes(40, 40, 40);
         var all = DataSplits.All(source);
@@ -64,7 +64,7 @@ public sealed class DataSplitsTests
     }
 
     [Fact]
-    public void TinyClassesGiveAtLeastOneToValidationWhenTheyCan()
+    public void Tiny_classes_give_at_least_one_to_validation_when_they_can()
     {
         var source = Classes(2, 1, 5);
         var (train, valid) = DataSplits.Split(source, DataSplits.All(source), 0.01, 3);
@@ -75,7 +75,7 @@ public sealed class DataSplitsTests
     }
 
     [Fact]
-    public void SplitOfASubsetStaysInsideIt()
+    public void Split_of_a_subset_stays_inside_it()
     {
         var source = Classes(30, 30);
         int[] subset = [.. Enumerable.Range(0, 60).Where(i => i % 3 == 0)];
@@ -84,7 +84,7 @@ public sealed class DataSplitsTests
     }
 
     [Fact]
-    public void EmptyValidationSplitIsAClearError()
+    public void Empty_validation_split_is_a_clear_error()
     {
         var source = Classes(1, 1, 1);
         var e = Assert.Throws<DataException>(() => DataSplits.Split(source, DataSplits.All(source), 0.2, 0));
@@ -96,14 +96,14 @@ public sealed class DataSplitsTests
     [InlineData(0.0)]
     [InlineData(1.0)]
     [InlineData(double.NaN)]
-    public void FractionOutOfRangeIsRejected(double fraction)
+    public void Fraction_out_of_range_is_rejected(double fraction)
     {
         var source = Classes(4, 4);
         Assert.Throws<ArgumentOutOfRangeException>(() => DataSplits.Split(source, DataSplits.All(source), fraction, 0));
     }
 
     [Fact]
-    public void LimitPerClassIsDeterministicAndBounded()
+    public void Limit_per_class_is_deterministic_and_bounded()
     {
         var source = Classes(50, 10, 3);
         var all = DataSplits.All(source);

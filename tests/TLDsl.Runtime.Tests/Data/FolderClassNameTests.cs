@@ -17,7 +17,7 @@ public sealed class FolderClassNameTests : IDisposable
     private void Class(string name) => FolderImageSourceTests.Png(_dir.File("data", name, "a.png"), 9);
 
     [Fact]
-    public void DotsFolderIsRefusedNotSkipped()
+    public void Dots_folder_is_refused_not_skipped()
     {
         Class("cat");
         Class("...");
@@ -27,7 +27,7 @@ public sealed class FolderClassNameTests : IDisposable
     }
 
     [Fact]
-    public void HiddenFolderIsRefusedNotSkipped()
+    public void Hidden_folder_is_refused_not_skipped()
     {
         Class("cat");
         Class("dog");
@@ -37,7 +37,7 @@ public sealed class FolderClassNameTests : IDisposable
     }
 
     [Fact]
-    public void HiddenFolderBesideListedLabelsIsNamed()
+    public void Hidden_folder_beside_listed_labels_is_named()
     {
         Class("cat");
         Class("dog");
@@ -48,7 +48,7 @@ public sealed class FolderClassNameTests : IDisposable
     }
 
     [Fact]
-    public void NamesWithTheSameIdentifierAreRefused()
+    public void Names_with_the_same_identifier_are_refused()
     {
         Class("t-shirt");
         Class("t_shirt");
@@ -57,7 +57,7 @@ public sealed class FolderClassNameTests : IDisposable
     }
 
     [Fact]
-    public void ControlCharacterIsRefusedAndShownEscaped()
+    public void Control_character_is_refused_and_shown_escaped()
     {
         Class("cat");
         Class("do\tg");
@@ -68,7 +68,7 @@ public sealed class FolderClassNameTests : IDisposable
     }
 
     [Fact]
-    public void EveryProblemIsListedInOneMessage()
+    public void Every_problem_is_listed_in_one_message()
     {
         Class("cat");
         Class("...");
@@ -79,7 +79,7 @@ public sealed class FolderClassNameTests : IDisposable
     }
 
     [Fact]
-    public void OneClassIsRefused()
+    public void One_class_is_refused()
     {
         Class("cat");
         var e = Assert.Throws<DataException>(() => new FolderImageSource(Root, null));
@@ -87,7 +87,7 @@ public sealed class FolderClassNameTests : IDisposable
     }
 
     [Fact]
-    public void TwoGoodClassesAreTheLabels()
+    public void Two_good_classes_are_the_labels()
     {
         Class("ankle_boot");
         Class("3d");

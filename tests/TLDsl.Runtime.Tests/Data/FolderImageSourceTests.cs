@@ -29,7 +29,7 @@ public sealed class FolderImageSourceTests : IDisposable
     }
 
     [Fact]
-    public void LabelsFromSortedFoldersAndFilesSortedOrdinally()
+    public void Labels_from_sorted_folders_and_files_sorted_ordinally()
     {
         var root = Tree();
         var source = new FolderImageSource(root, null);
@@ -43,7 +43,7 @@ public sealed class FolderImageSourceTests : IDisposable
     }
 
     [Fact]
-    public void PipelineLabelOrderGivesTheIds()
+    public void Pipeline_label_order_gives_the_ids()
     {
         var source = new FolderImageSource(Tree(), ["dog", "cat"]);
         Assert.Equal(["dog", "cat"], source.Labels);
@@ -52,7 +52,7 @@ public sealed class FolderImageSourceTests : IDisposable
     }
 
     [Fact]
-    public void MissingRootIsAnError()
+    public void Missing_root_is_an_error()
     {
         var root = Path.Combine(_dir.Path, "absent");
         var e = Assert.Throws<DataException>(() => new FolderImageSource(root, null));
@@ -61,7 +61,7 @@ public sealed class FolderImageSourceTests : IDisposable
     }
 
     [Fact]
-    public void UnlistedClassFolderNamesFolderAndAllowedLabels()
+    public void Unlisted_class_folder_names_folder_and_allowed_labels()
     {
         var root = Tree();
         var e = Assert.Throws<DataException>(() => new FolderImageSource(root, ["Dog", "bird"]));
@@ -73,7 +73,7 @@ public sealed class FolderImageSourceTests : IDisposable
     }
 
     [Fact]
-    public void ListedLabelWithoutFolderIsAnError()
+    public void Listed_label_without_folder_is_an_error()
     {
         var root = Tree();
         var e = Assert.Throws<DataException>(() => new FolderImageSource(root, ["cat", "dog", "bird"]));
@@ -82,7 +82,7 @@ public sealed class FolderImageSourceTests : IDisposable
     }
 
     [Fact]
-    public void EmptyClassFolderIsAnError()
+    public void Empty_class_folder_is_an_error()
     {
         var root = Tree();
         Directory.CreateDirectory(Path.Combine(root, "empty"));
@@ -93,7 +93,7 @@ public sealed class FolderImageSourceTests : IDisposable
     }
 
     [Fact]
-    public void RootWithoutSubfoldersIsAnError()
+    public void Root_without_subfolders_is_an_error()
     {
         Png(_dir.File("flat", "a.png"), 1);
         var e = Assert.Throws<DataException>(() => new FolderImageSource(Path.Combine(_dir.Path, "flat"), null));
@@ -101,7 +101,7 @@ public sealed class FolderImageSourceTests : IDisposable
     }
 
     [Fact]
-    public void CorruptImageNamesTheFileOnDecodeAndInABatch()
+    public void Corrupt_image_names_the_file_on_decode_and_in_a_batch()
     {
         var root = Tree();
         var bad = Path.Combine(root, "dog", "b.png");

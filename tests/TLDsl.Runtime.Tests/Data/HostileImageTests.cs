@@ -14,7 +14,7 @@ public sealed class HostileImageTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Fact]
-    public void HugeSolidPngIsRefusedFromItsHeader()
+    public void Huge_solid_PNG_is_refused_from_its_header()
     {
         var path = _dir.File("huge.png");
         ImageFiles.WriteSolidGrayPng(path, 20000, 20000, 128);
@@ -27,7 +27,7 @@ public sealed class HostileImageTests : IDisposable
     }
 
     [Fact]
-    public void SizeIsCheckedBeforeAnyPixelIsDecoded()
+    public void Size_is_checked_before_any_pixel_is_decoded()
     {
         // The header promises 20000x20000 but the pixel data is cut short: decoding would fail differently (or
         // allocate first), so the size message proves the check comes from the header alone.
@@ -39,7 +39,7 @@ public sealed class HostileImageTests : IDisposable
     }
 
     [Fact]
-    public void SmallImageDecodesUnderTheDefaultLimit()
+    public void Small_image_decodes_under_the_default_limit()
     {
         Assert.Equal(50_000_000, ImageDecoder.DefaultMaxPixels);
         Assert.Equal(ImageDecoder.DefaultMaxPixels, ImageDecoder.MaxPixels);
@@ -52,11 +52,11 @@ public sealed class HostileImageTests : IDisposable
     [Theory]
     [InlineData(0)]
     [InlineData(-5)]
-    public void LimitMustBePositive(long limit) =>
+    public void Limit_must_be_positive(long limit) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => ImageDecoder.MaxPixels = limit);
 
     [Fact]
-    public void TruncatedPngSaysTruncatedOrCorruptInPrintableText()
+    public void Truncated_PNG_says_truncated_or_corrupt_in_printable_text()
     {
         var full = _dir.File("full.png");
         ImageFiles.WritePng(full, ImageDecoderTests.Pattern(32, 32, 3), 32, 32, 3);

@@ -37,7 +37,7 @@ public sealed class IdxImageSourceTests : IDisposable
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void ReadsGzipAndRaw(bool gzip)
+    public void Reads_gzip_and_raw(bool gzip)
     {
         var (images, labels) = Write(_dir, 7, gzip);
         var source = new IdxImageSource(images, labels, Three);
@@ -52,7 +52,7 @@ public sealed class IdxImageSourceTests : IDisposable
     }
 
     [Fact]
-    public void DetectsGzipByContentNotName()
+    public void Detects_gzip_by_content_not_name()
     {
         var (images, labels) = Write(_dir, 4, gzip: true);
         var renamed = _dir.File("images.raw");
@@ -62,7 +62,7 @@ public sealed class IdxImageSourceTests : IDisposable
     }
 
     [Fact]
-    public void SwappedFilesReportTheMagic()
+    public void Swapped_files_report_the_magic()
     {
         var (images, labels) = Write(_dir, 4, gzip: true);
         var e = Assert.Throws<DataException>(() => new IdxImageSource(labels, images, Three));
@@ -71,7 +71,7 @@ public sealed class IdxImageSourceTests : IDisposable
     }
 
     [Fact]
-    public void CountMismatchNamesBothFiles()
+    public void Count_mismatch_names_both_files()
     {
         var (images, _) = Write(_dir, 5, gzip: false, prefix: "five");
         var (_, labels) = Write(_dir, 4, gzip: false, prefix: "four");
@@ -83,7 +83,7 @@ public sealed class IdxImageSourceTests : IDisposable
     }
 
     [Fact]
-    public void LabelIdBeyondTheListIsAnError()
+    public void Label_id_beyond_the_list_is_an_error()
     {
         var (images, labels) = Write(_dir, 6, gzip: true, labelCount: 5);
         var e = Assert.Throws<DataException>(() => new IdxImageSource(images, labels, Three));
@@ -93,7 +93,7 @@ public sealed class IdxImageSourceTests : IDisposable
     }
 
     [Fact]
-    public void TruncatedImagesAreAnError()
+    public void Truncated_images_are_an_error()
     {
         var (images, labels) = Write(_dir, 6, gzip: false);
         var bytes = File.ReadAllBytes(images);
@@ -103,7 +103,7 @@ public sealed class IdxImageSourceTests : IDisposable
     }
 
     [Fact]
-    public void CorruptGzipIsAnError()
+    public void Corrupt_gzip_is_an_error()
     {
         var (images, labels) = Write(_dir, 6, gzip: true);
         var bytes = File.ReadAllBytes(images);
@@ -113,7 +113,7 @@ public sealed class IdxImageSourceTests : IDisposable
     }
 
     [Fact]
-    public void MissingFileIsAnError()
+    public void Missing_file_is_an_error()
     {
         var (_, labels) = Write(_dir, 2, gzip: true);
         var missing = _dir.File("missing.gz");
@@ -122,7 +122,7 @@ public sealed class IdxImageSourceTests : IDisposable
     }
 
     [Fact]
-    public void CommittedFashionSampleIsBalanced()
+    public void Committed_fashion_sample_is_balanced()
     {
         string[] labels = ["tshirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle_boot"];
         var dir = RepoPaths.Get("samples", "fashion-mnist");

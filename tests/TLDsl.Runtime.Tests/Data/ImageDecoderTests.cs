@@ -32,7 +32,7 @@ public sealed class ImageDecoderTests : IDisposable
     }
 
     [Fact]
-    public void GrayPngStaysOneChannel()
+    public void Gray_PNG_stays_one_channel()
     {
         var pixels = Pattern(5, 3, 1);
         var path = _dir.File("g.png");
@@ -43,7 +43,7 @@ public sealed class ImageDecoderTests : IDisposable
     }
 
     [Fact]
-    public void GrayAlphaPngStaysOneChannel()
+    public void Gray_alpha_PNG_stays_one_channel()
     {
         var pixels = Pattern(4, 4, 2);
         var path = _dir.File("ga.png");
@@ -54,7 +54,7 @@ public sealed class ImageDecoderTests : IDisposable
     }
 
     [Fact]
-    public void RgbPngIsPlanarChw()
+    public void RGB_PNG_is_planar_CHW()
     {
         var pixels = Pattern(6, 2, 3);
         var path = _dir.File("c.PNG");
@@ -65,7 +65,7 @@ public sealed class ImageDecoderTests : IDisposable
     }
 
     [Fact]
-    public void RgbaPngDropsAlpha()
+    public void RGBA_PNG_drops_alpha()
     {
         var pixels = Pattern(3, 5, 4);
         var path = _dir.File("a.png");
@@ -76,7 +76,7 @@ public sealed class ImageDecoderTests : IDisposable
     }
 
     [Fact]
-    public void BmpDecodesExactly()
+    public void BMP_decodes_exactly()
     {
         var pixels = Pattern(7, 3, 3);
         var path = _dir.File("b.bmp");
@@ -89,7 +89,7 @@ public sealed class ImageDecoderTests : IDisposable
     [Theory]
     [InlineData(1)]
     [InlineData(3)]
-    public void JpegDecodesCloseToTheSource(int channels)
+    public void JPEG_decodes_close_to_the_source(int channels)
     {
         const int W = 20, H = 13;
         var pixels = new byte[W * H * channels];
@@ -114,7 +114,7 @@ public sealed class ImageDecoderTests : IDisposable
     }
 
     [Fact]
-    public void ParallelDecodingEqualsSequentialDecoding()
+    public void Parallel_decoding_equals_sequential_decoding()
     {
         for (var i = 0; i < 24; i++)
         {
@@ -143,7 +143,7 @@ public sealed class ImageDecoderTests : IDisposable
     }
 
     [Fact]
-    public void CommittedPhotoDecodesAsRgb()
+    public void Committed_photo_decodes_as_RGB()
     {
         var path = FixturePaths.Get("images", "chelsea.png");
         var bytes = File.ReadAllBytes(path);
@@ -156,7 +156,7 @@ public sealed class ImageDecoderTests : IDisposable
     }
 
     [Fact]
-    public void CorruptFileNamesTheFile()
+    public void Corrupt_file_names_the_file()
     {
         var path = _dir.File("broken.png");
         File.WriteAllBytes(path, [.. "this is not an image"u8]);
@@ -166,7 +166,7 @@ public sealed class ImageDecoderTests : IDisposable
     }
 
     [Fact]
-    public void TruncatedPngNamesTheFile()
+    public void Truncated_PNG_names_the_file()
     {
         var full = _dir.File("full.png");
         ImageFiles.WritePng(full, Pattern(32, 32, 3), 32, 32, 3);
@@ -178,7 +178,7 @@ public sealed class ImageDecoderTests : IDisposable
     }
 
     [Fact]
-    public void MissingFileNamesTheFile()
+    public void Missing_file_names_the_file()
     {
         var path = _dir.File("nope.png");
         var e = Assert.Throws<DataException>(() => ImageDecoder.Decode(path));

@@ -34,7 +34,7 @@ public sealed class TorchFixtureTests(ITestOutputHelper output)
     private static float[] ToArray(Tensor t) => MemoryMarshal.Cast<byte, float>(t.contiguous().bytes).ToArray();
 
     [Fact]
-    public void MobileNetV2StateDictUnpicklesWithPyTorchShapes()
+    public void MobileNetV2_state_dict_unpickles_with_PyTorch_shapes()
     {
         var path = FixturePaths.Get("torch", "mobilenet_v2_w035_c10.pth");
         var dict = PyTorchUnpickler.UnpickleStateDict(path);
@@ -50,7 +50,7 @@ public sealed class TorchFixtureTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void MobileNetV2FromPthReproducesPyTorchLogits()
+    public void MobileNetV2_from_pth_reproduces_PyTorch_logits()
     {
         using var model = torchvision.models.mobilenet_v2(num_classes: 10, width_mult: 0.35);
         model.load_py(FixturePaths.Get("torch", "mobilenet_v2_w035_c10.pth"), strict: true);
@@ -66,7 +66,7 @@ public sealed class TorchFixtureTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void MobileNetV2SafetensorsHoldsExactlyThePthValues()
+    public void MobileNetV2_safetensors_holds_exactly_the_pth_values()
     {
         var fromPth = PyTorchUnpickler.UnpickleStateDict(FixturePaths.Get("torch", "mobilenet_v2_w035_c10.pth"));
         var fromSafetensors = Safetensors.LoadStateDict(FixturePaths.Get("torch", "mobilenet_v2_w035_c10.safetensors"));
@@ -90,7 +90,7 @@ public sealed class TorchFixtureTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void HashInitMatchesThePythonGenerator()
+    public void Hash_init_matches_the_python_generator()
     {
         var probes = File.ReadAllLines(FixturePaths.Get("torch", "manifest.txt"))
             .Where(l => l.StartsWith("hash-init ", StringComparison.Ordinal)).ToList();
@@ -111,7 +111,7 @@ public sealed class TorchFixtureTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ResNet18WithHashInitReproducesPyTorchLogits()
+    public void ResNet18_with_hash_init_reproduces_PyTorch_logits()
     {
         using var model = torchvision.models.resnet18(num_classes: 10);
         using (torch.no_grad())

@@ -105,7 +105,7 @@ public sealed class ImageNetResNet18FeaturesTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void FeaturesOfAPhotographMatchOnnxRuntime()
+    public void Features_of_a_photograph_match_ONNX_Runtime()
     {
         using var rgb = PhotoPixels();
         var expected = OnnxRuntimeFeatures(rgb);
@@ -129,7 +129,7 @@ public sealed class ImageNetResNet18FeaturesTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ChannelMeansApproximateTheMeanImageAndRgbOrderIsASilentError()
+    public void Channel_means_approximate_the_mean_image_and_RGB_order_is_a_silent_error()
     {
         using var rgb = PhotoPixels();
         var expected = OnnxRuntimeFeatures(rgb);

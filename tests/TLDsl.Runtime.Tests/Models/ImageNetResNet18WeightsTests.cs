@@ -54,7 +54,7 @@ public sealed class ImageNetResNet18WeightsTests
     }
 
     [Fact]
-    public void MappingIsABijectionOverAll110Initializers()
+    public void Mapping_is_a_bijection_over_all_110_initializers()
     {
         var model = OnnxModelFile.Read(ImageNetResNet18Weights.Locate());
         var mapping = ImageNetResNet18Weights.MapInitializers(model);
@@ -77,7 +77,7 @@ public sealed class ImageNetResNet18WeightsTests
     }
 
     [Fact]
-    public void MappedKeysAreThoseOfTheZoosResNet18ImageNetWithoutItsClassifier()
+    public void Mapped_keys_are_those_of_the_zoos_ResNet18_ImageNet_without_its_classifier()
     {
         using var net = ModelZoo.Get("resnet18_imagenet").Create();
         var moduleKeys = net.state_dict()
@@ -91,7 +91,7 @@ public sealed class ImageNetResNet18WeightsTests
     }
 
     [Fact]
-    public void LoadStateDictGivesFloat32TensorsUnderTheMappedKeys()
+    public void Load_state_dict_gives_float32_tensors_under_the_mapped_keys()
     {
         var state = ImageNetResNet18Weights.LoadStateDict(ImageNetResNet18Weights.Locate());
         try
@@ -120,7 +120,7 @@ public sealed class ImageNetResNet18WeightsTests
     }
 
     [Fact]
-    public void AGraphThatIsNotTheResNetGivesAClearError()
+    public void A_graph_that_is_not_the_ResNet_gives_a_clear_error()
     {
         var preprocess = OnnxModelFile.Read(ImageNetResNet18Weights.LocatePreprocess());
         var ex = Assert.Throws<OnnxFormatException>(() => ImageNetResNet18Weights.MapInitializers(preprocess));
@@ -129,7 +129,7 @@ public sealed class ImageNetResNet18WeightsTests
     }
 
     [Fact]
-    public void PreprocessingConstantsMatchResNetPreprocessOnnx()
+    public void Preprocessing_constants_match_ResNetPreprocess_onnx()
     {
         var path = ImageNetResNet18Weights.LocatePreprocess();
         var model = OnnxModelFile.Read(path);
@@ -160,7 +160,7 @@ public sealed class ImageNetResNet18WeightsTests
     }
 
     [Fact]
-    public void LocateFindsTheOutputCopyThenTheNuGetFolderAndElseSaysWhere()
+    public void Locate_finds_the_output_copy_then_the_NuGet_folder_and_else_says_where()
     {
         var located = ImageNetResNet18Weights.Locate();
         Assert.Equal(Path.Combine(AppContext.BaseDirectory, "models", "ResNet18.onnx"), located);
