@@ -39,6 +39,7 @@ public static class HeadBuilder
                 case HeadLayerKind.Relu: module = ReLU(); break;
                 case HeadLayerKind.Gelu: module = GELU(); break;
                 case HeadLayerKind.Silu: module = SiLU(); break;
+                case HeadLayerKind.Hardswish: module = Hardswish(); break;
                 case HeadLayerKind.Dropout:
                     if (layer.Probability is < 0 or >= 1)
                     {

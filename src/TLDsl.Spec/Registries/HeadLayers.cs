@@ -19,6 +19,9 @@ public enum HeadLayerKind
     /// <summary>SiLU (swish).</summary>
     Silu,
 
+    /// <summary>Hard swish (MobileNetV3's x · ReLU6(x + 3) / 6).</summary>
+    Hardswish,
+
     /// <summary>Dropout.</summary>
     Dropout,
 
@@ -109,6 +112,8 @@ public static class HeadLayers
         new(HeadLayerKind.Relu, "relu", null, "Relu", HeadLayerForm.Plain, "TorchSharp.Modules.ReLU", "torch.nn.ReLU()", "ReLU activation."),
         new(HeadLayerKind.Gelu, "gelu", null, "Gelu", HeadLayerForm.Plain, "TorchSharp.Modules.GELU", "torch.nn.GELU()", "GELU activation."),
         new(HeadLayerKind.Silu, "silu", null, "Silu", HeadLayerForm.Plain, "TorchSharp.Modules.SiLU", "torch.nn.SiLU()", "SiLU (swish) activation."),
+        new(HeadLayerKind.Hardswish, "hardswish", null, "Hardswish", HeadLayerForm.Plain, "TorchSharp.Modules.Hardswish", "torch.nn.Hardswish()",
+            "Hard swish activation (MobileNetV3's)."),
         new(HeadLayerKind.Dropout, "dropout", null, "Dropout", HeadLayerForm.Dropout, "TorchSharp.Modules.Dropout", "torch.nn.Dropout({p})",
             "Dropout with probability p in [0, 1)."),
         new(HeadLayerKind.BatchNorm, "batchnorm", null, "BatchNorm", HeadLayerForm.Norm, "TorchSharp.Modules.BatchNorm1d",

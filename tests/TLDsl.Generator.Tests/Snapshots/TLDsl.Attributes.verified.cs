@@ -121,6 +121,14 @@ namespace TLDsl
         public SiluAttribute(int order) { }
     }
 
+    /// <summary>TLDsl pipeline attribute <c>[Hardswish]</c> (see docs/pipeline-reference.md#attributes).</summary>
+    [global::System.AttributeUsage(global::System.AttributeTargets.Class, AllowMultiple = true)]
+    [global::System.Diagnostics.Conditional("TLDSL_KEEP_ATTRIBUTES")]
+    internal sealed class HardswishAttribute : global::System.Attribute
+    {
+        public HardswishAttribute(int order) { }
+    }
+
     /// <summary>TLDsl pipeline attribute <c>[BatchNorm]</c> (see docs/pipeline-reference.md#attributes).</summary>
     [global::System.AttributeUsage(global::System.AttributeTargets.Class, AllowMultiple = true)]
     [global::System.Diagnostics.Conditional("TLDSL_KEEP_ATTRIBUTES")]
