@@ -66,6 +66,7 @@ public static class ModelZoo
         Torchvision("mobilenet_v3_small", "mobilenet", PooledClassifierLayout, "classifier.3", () => torchvision.models.mobilenet_v3_small()),
         Torchvision("mobilenet_v3_large", "mobilenet", PooledClassifierLayout, "classifier.3", () => torchvision.models.mobilenet_v3_large()),
         Torchvision("vgg11", "vgg", PooledClassifierLayout, "classifier.6", () => torchvision.models.vgg11()),
+        Torchvision("vgg13", "vgg", PooledClassifierLayout, "classifier.6", () => torchvision.models.vgg13()),
         Torchvision("vgg16", "vgg", PooledClassifierLayout, "classifier.6", () => torchvision.models.vgg16()),
         Torchvision("alexnet", "alexnet", PooledClassifierLayout, "classifier.6", () => torchvision.models.alexnet()),
         new("small_cnn", "cnn", 28, SmallCnnLayout, "classifier", FashionMnist, [],
