@@ -236,6 +236,21 @@ internal sealed class OnnxGraph
         return null;
     }
 
+    /// <summary>The channels of the image input <paramref name="input"/>: declared in <paramref name="shape"/> ([N, C, H, W]
+    /// with C fixed), else the input channels of a Conv that reads it directly, else 3.</summary>
+    public int InputChannels(string input, IReadOnlyList<long?> shape)
+    {
+        if (shape.Count == 4 && shape[1] is { } declared)
+        {
+            return (int)declared;
+        }
+
+        var conv = Nodes.FirstOrDefault(n => n.OpType == "Conv" && n.Proto.Input.Count > 1 && n.Proto.Input[0] == input);
+        return conv is not null && StaticDims(conv.Proto.Input[1]) is { Length: 4 } w
+            ? (int)(w[1] * new OnnxAttributes(conv.Proto).Int("group", 1))
+            : 3;
+    }
+
     public bool IsStatic(string value) =>
         Model.Initializers.ContainsKey(StaticSource(value)) || ConstantNodes.ContainsKey(StaticSource(value));
 

@@ -92,6 +92,15 @@ public static class OnnxImporter
         return new OnnxGraphModule(name, compiled, analysis.Output);
     }
 
+    /// <summary>The channels of the model's image input: declared by the graph input ([N, C, H, W] with C fixed), else
+    /// those of a Conv that reads the input directly, else 3. Cheap: nothing is imported.</summary>
+    public static int InputChannels(OnnxModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var input = model.InputNames.Count > 0 ? model.InputNames[0] : string.Empty;
+        return new OnnxGraph(model, []).InputChannels(input, InputShape(model, input));
+    }
+
     private sealed record Analysis(OnnxGraph Graph, List<OnnxNodeInfo> Plan, string Input, string Output, long?[] InputShape, List<OnnxImportProblem> Problems);
 
     private static Analysis Analyse(OnnxModel model, OnnxImportOptions options)
