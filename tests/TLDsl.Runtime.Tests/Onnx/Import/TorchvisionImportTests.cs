@@ -17,7 +17,8 @@ namespace TLDsl.Runtime.Tests.Onnx.Import;
 
 /// <summary>
 /// torchvision architectures exported by PyTorch (opset 13, random weights, so equal biases come deduplicated into
-/// Identity nodes) import and compute PyTorch's logits; a small torchvision VisionTransformer imports and trains.
+/// Identity nodes) import and compute PyTorch's logits; Swin-T imports and computes them too; a small torchvision
+/// VisionTransformer imports, computes them and trains.
 /// The files are exported at test time (tests/fixtures/onnx/export_torchvision.py).
 /// </summary>
 public sealed class TorchvisionImportTests(TorchvisionOnnxExports exports, ITestOutputHelper output) : IClassFixture<TorchvisionOnnxExports>
@@ -78,6 +79,23 @@ public sealed class TorchvisionImportTests(TorchvisionOnnxExports exports, ITest
         }
 
         Assert.True(CompareWithPyTorch("vit_small", module) <= 1e-4);
+    }
+
+    [Fact]
+    public void SwinTImportsAndMatchesPyTorch()
+    {
+        // Shifted-window attention: Range, Mod, ScatterND, Not, Equal/Where masks, Expand, Pad with computed pads.
+        exports.Export("swin_t");
+        var model = OnnxModelFile.Read(exports.Onnx("swin_t"));
+        Assert.Empty(OnnxImporter.Check(model));
+        using var module = OnnxImporter.Import(model);
+        var ops = module.Layers.Select(l => l.OpType).ToHashSet();
+        foreach (var op in new[] { "Range", "Mod", "ScatterND", "Not", "Equal", "Where", "Expand" })
+        {
+            Assert.True(ops.Contains(op), $"{op} not in {string.Join(",", ops)}");
+        }
+
+        Assert.True(CompareWithPyTorch("swin_t", module) <= 1e-4);
     }
 
     [Fact]
