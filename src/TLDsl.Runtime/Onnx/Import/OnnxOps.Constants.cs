@@ -4,8 +4,6 @@ using System.Linq;
 using TLDsl.Runtime.Onnx.Proto;
 using TorchSharp;
 using static TorchSharp.torch;
-using static TorchSharp.torch.nn;
-using F = TorchSharp.torch.nn.functional;
 
 namespace TLDsl.Runtime.Onnx.Import;
 

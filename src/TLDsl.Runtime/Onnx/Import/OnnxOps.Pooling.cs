@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using TorchSharp;
 using static TorchSharp.torch;
-using static TorchSharp.torch.nn;
 using F = TorchSharp.torch.nn.functional;
 
 namespace TLDsl.Runtime.Onnx.Import;
