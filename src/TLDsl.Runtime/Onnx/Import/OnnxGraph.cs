@@ -58,7 +58,7 @@ internal sealed class OnnxGraph
             known.Add(i);
         }
 
-        _aliases = ConstantAliases(graph.Node, known, Outputs);
+        _aliases = ConstantAliases(graph.Node, new HashSet<string>(model.InitializerNames, StringComparer.Ordinal), Outputs);
         known.UnionWith(_aliases.Keys);
         var kept = Enumerable.Range(0, graph.Node.Count).Where(n => !IsAlias(graph.Node[n])).ToList();
 

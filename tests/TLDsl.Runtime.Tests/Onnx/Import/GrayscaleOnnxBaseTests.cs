@@ -55,6 +55,23 @@ public sealed class GrayscaleOnnxBaseTests(TorchvisionOnnxExports exports, ITest
     }
 
     [Fact]
+    public void AnInputTheGraphDoesNotTakeIsAPipelineErrorNotACrash()
+    {
+        // Channels symbolic and no Conv on the input itself: nothing says 1 channel, so 3 are assumed, which the graph's
+        // 1-channel Conv refuses. The user gets one clear error naming the model and the input it was given.
+        var graph = new OnnxGraphBuilder(1, 0, 8, 8)
+            .Floats("w", [2, 1, 3, 3], [.. Enumerable.Range(0, 18).Select(i => i / 18f)])
+            .Node("Relu", ["x"], "h")
+            .Node("Conv", ["h", "w"], "y");
+        using var files = new OnnxTestFiles();
+        var architecture = OnnxBaseArchitecture.Create(files.Write("odd.onnx", graph.Build("y", 1, 2, 6, 6)));
+        Assert.Equal(3, architecture.InputChannels);
+        var e = Assert.Throws<PipelineException>(() => TransferModelBuilder.Build(new TransferModelPlan(architecture,
+            WeightsSource.None, [], null, [], [], (8, 8))));
+        Assert.Contains("'onnx:odd.onnx' does not take a 3-channel 8x8 input", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AGrayscaleOnnxBaseTrainsThroughAPipelineAndEvaluates()
     {
         static string Sample(string file) => RepoPaths.Get("samples", "fashion-mnist", file).Replace('\\', '/');
