@@ -210,7 +210,7 @@ public static class GeneratedPipelineSupport
     {
         ArgumentNullException.ThrowIfNull(session);
         return Evaluator.Evaluate(session.Model, session.Data.Valid, session.Data.ValidIndices,
-            PipelineInterpreter.Preprocessor(session.Pipeline.Spec, false), session.Plan.BatchSize, session.Plan.Seed);
+            PipelineInterpreter.Preprocessor(session.Pipeline, false), session.Plan.BatchSize, session.Plan.Seed);
     }
 
     /// <summary>Class probabilities (softmax, in label order) of one decoded image, preprocessed as the pipeline says.</summary>
@@ -219,7 +219,7 @@ public static class GeneratedPipelineSupport
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(image);
-        var preprocessor = PipelineInterpreter.Preprocessor(pipeline.Spec, false);
+        var preprocessor = PipelineInterpreter.Preprocessor(pipeline, false);
         bool wasTraining = model.training;
         model.eval();
         try

@@ -70,8 +70,21 @@ public static class PipelineInterpreter
             (spec.Input.Height, spec.Input.Width));
     }
 
-    /// <summary>The preprocessing the model needs: size, the model's input channels and the normalisation bound to its weights.</summary>
-    public static ImagePreprocessor Preprocessor(PipelineSpec spec, bool withAugmentation)
+    /// <summary>The preprocessing the model needs: size, the model's input channels (an ONNX base's from its graph) and
+    /// the normalisation bound to its weights.</summary>
+    public static ImagePreprocessor Preprocessor(PipelineFile file, bool withAugmentation)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var spec = file.Spec;
+        int? channels = spec.Base.Source == BaseModelSource.Onnx ? Onnx.Import.OnnxBaseArchitecture.InputChannels(file.Resolve(spec.Base.OnnxPath!)) : null;
+        return Preprocessor(spec, withAugmentation, channels);
+    }
+
+    /// <summary>The preprocessing the model needs: size, the model's input channels and the normalisation bound to its
+    /// weights. An ONNX base is taken as RGB here: the <see cref="PipelineFile"/> overload reads its channels.</summary>
+    public static ImagePreprocessor Preprocessor(PipelineSpec spec, bool withAugmentation) => Preprocessor(spec, withAugmentation, null);
+
+    private static ImagePreprocessor Preprocessor(PipelineSpec spec, bool withAugmentation, int? onnxChannels)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var architecture = spec.Base.Source == BaseModelSource.Onnx ? null : Architecture(spec);
@@ -80,8 +93,8 @@ public static class PipelineInterpreter
             ? spec.Data.Augment.Select(Augmentation).ToArray()
             : [];
         // The batches have the network's channels: grayscale data is repeated for an RGB model, colour data turned
-        // to gray for a grayscale one (small_cnn). ONNX bases are fed RGB.
-        return new ImagePreprocessor((spec.Input.Height, spec.Input.Width), architecture?.InputChannels ?? 3, normalization, augment);
+        // to gray for a grayscale one (small_cnn, a 1-channel ONNX graph).
+        return new ImagePreprocessor((spec.Input.Height, spec.Input.Width), architecture?.InputChannels ?? onnxChannels ?? 3, normalization, augment);
     }
 
     /// <summary>The training, validation and test samples.</summary>
@@ -117,7 +130,7 @@ public static class PipelineInterpreter
         {
             throw new DataException($"{train}: the validation split ({data.ValidSplit.Fraction:0.###} of {trainIndices.Length} samples) is empty; use a larger fraction or more data.");
         }
-        var plan = new DataPlan(train, trainIndices, valid, validIndices, Preprocessor(spec, withAugmentation: true));
+        var plan = new DataPlan(train, trainIndices, valid, validIndices, Preprocessor(file, withAugmentation: true));
         if (data.Test is not null)
         {
             var test = OpenSource(file, data.Test, labels);

@@ -178,7 +178,7 @@ public sealed class TrainingSession : IDisposable
             }
             if (Data.Test is { } source && Data.TestIndices.Length > 0)
             {
-                test = Evaluator.Evaluate(Model, source, Data.TestIndices, PipelineInterpreter.Preprocessor(Pipeline.Spec, false), Plan.BatchSize, Plan.Seed);
+                test = Evaluator.Evaluate(Model, source, Data.TestIndices, PipelineInterpreter.Preprocessor(Pipeline, false), Plan.BatchSize, Plan.Seed);
             }
             WriteReports(result, test, watch.Elapsed.TotalSeconds);
         }
@@ -204,7 +204,7 @@ public sealed class TrainingSession : IDisposable
         }
         // Validation checked the pipeline, not what code changed since: the same limits, before any model or data work.
         var input = pipeline.Spec.Input;
-        TrainingPlanLimits.Check(plan, labels.Count, Math.Max(input.Channels, PipelineInterpreter.Preprocessor(pipeline.Spec, false).Channels),
+        TrainingPlanLimits.Check(plan, labels.Count, Math.Max(input.Channels, PipelineInterpreter.Preprocessor(pipeline, false).Channels),
             input.Height, input.Width);
         var data = PipelineInterpreter.DataPlan(pipeline, labels);
         // The head's initial weights come from the seed, so a run is reproducible from its pipeline alone.

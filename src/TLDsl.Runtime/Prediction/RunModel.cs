@@ -53,7 +53,7 @@ public sealed class RunModel : IDisposable
         Labels = labels;
         Model = model;
         Checkpoint = checkpoint;
-        Preprocessor = PipelineInterpreter.Preprocessor(pipeline.Spec, withAugmentation: false);
+        Preprocessor = PipelineInterpreter.Preprocessor(pipeline, withAugmentation: false);
     }
 
     /// <summary>The run folder.</summary>

@@ -131,6 +131,14 @@ public static class TransferModelBuilder
             throw new TLDsl.Runtime.Pipelines.PipelineException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"input.size {size.Height}x{size.Width} is too small for '{architecture.Name}' (libtorch: {e.Message.Split('\n')[0].Trim()}). Use a larger input.size; the model was trained at {architecture.DefaultInputSize}x{architecture.DefaultInputSize}."));
         }
+        catch (ArgumentException e)
+        {
+            // TorchSharp checks shapes itself (e.g. a Conv2d given the wrong number of channels): the base model does not
+            // take this input, which is a pipeline or model-file mistake to report, not a crash.
+            original.Dispose();
+            throw new TLDsl.Runtime.Pipelines.PipelineException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"'{architecture.Name}' does not take a {architecture.InputChannels}-channel {size.Height}x{size.Width} input: {e.Message.Split('\n')[0].Trim()}"));
+        }
         original.train(wasTraining);
         return output.shape.Skip(1).ToArray();
     }

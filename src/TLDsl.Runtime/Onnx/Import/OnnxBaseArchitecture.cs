@@ -13,6 +13,7 @@ namespace TLDsl.Runtime.Onnx.Import;
 /// <see cref="Surgery.TransferModel"/> registers the graph's layers under their own names (freeze rules and state-dict
 /// keys use <c>Conv_0</c>, <c>Conv_0.weight</c>), and <see cref="BaseArchitecture.Classifier"/> is the graph's
 /// classifier layer. The weights are the file's own: build with <see cref="Surgery.WeightsSource.None"/>.
+/// <see cref="BaseArchitecture.InputChannels"/> is the graph's (1 for a grayscale model).
 /// </summary>
 public static class OnnxBaseArchitecture
 {
@@ -42,11 +43,12 @@ public static class OnnxBaseArchitecture
         }
 
         string? classifier;
-        int size;
+        int size, channels;
         using (var probe = OnnxImporter.Import(model, options))
         {
             classifier = probe.Classifier;
             size = probe.DefaultHeight;
+            channels = probe.InputChannels;
         }
 
         var fileName = Path.GetFileName(model.FilePath);
@@ -59,7 +61,23 @@ public static class OnnxBaseArchitecture
             DefaultNormalization: normalization ?? Normalization.ImageNet,
             Weights: [],
             Description: $"ONNX graph {fileName} imported as a trainable TorchSharp module",
-            Factory: () => new OnnxBackboneRoot(OnnxImporter.Import(model, options)));
+            Factory: () => new OnnxBackboneRoot(OnnxImporter.Import(model, options)))
+        {
+            // The graph's declared input channels (a grayscale model takes [N, 1, H, W]); 3 when symbolic.
+            InputChannels = channels,
+        };
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Path, DateTime Written, long Length), int> ChannelCache = new();
+
+    /// <summary>The input channels of the ONNX model at <paramref name="onnxPath"/> (see <see cref="OnnxImporter.InputChannels"/>),
+    /// remembered per file version: preprocessing asks for them on every data plan.</summary>
+    /// <exception cref="OnnxFormatException">The file cannot be read safely.</exception>
+    public static int InputChannels(string onnxPath)
+    {
+        var info = new FileInfo(onnxPath);
+        var key = (info.FullName, info.Exists ? info.LastWriteTimeUtc : default, info.Exists ? info.Length : -1);
+        return ChannelCache.GetOrAdd(key, _ => OnnxImporter.InputChannels(OnnxModelFile.Read(onnxPath)));
     }
 
     /// <summary>The module a factory returns: one child, <see cref="StepName"/>, the imported graph.</summary>

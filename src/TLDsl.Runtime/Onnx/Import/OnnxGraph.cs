@@ -35,6 +35,11 @@ internal sealed record OnnxNodeInfo(string Layer, NodeProto Proto, int FileIndex
 /// so a name cannot contain a dot), runs of <c>_</c> collapse, leading and trailing <c>_</c> go, and a name that would
 /// start with a digit gets the op type in front. A name already taken (or reserved) gets <c>_2</c>, <c>_3</c>, ...
 /// The rule depends only on the file, so the names are stable across imports.
+/// <para>Identity nodes over constant data are followed, not run: PyTorch's exporter deduplicates equal initializers
+/// (the zero biases of a freshly initialised model) into one initializer plus <c>Identity</c> nodes that give it the
+/// other names. Such a node is dropped from <see cref="Nodes"/> and its output becomes an alias of the constant
+/// (<see cref="StaticSource"/>), so every consumer keeps its own name and reads its own copy: tied parameters untie,
+/// and each trains on its own.</para>
 /// </remarks>
 internal sealed class OnnxGraph
 {
@@ -53,8 +58,12 @@ internal sealed class OnnxGraph
             known.Add(i);
         }
 
+        _aliases = ConstantAliases(graph.Node, new HashSet<string>(model.InitializerNames, StringComparer.Ordinal), Outputs);
+        known.UnionWith(_aliases.Keys);
+        var kept = Enumerable.Range(0, graph.Node.Count).Where(n => !IsAlias(graph.Node[n])).ToList();
+
         var producer = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int n = 0; n < graph.Node.Count; n++)
+        foreach (var n in kept)
         {
             foreach (var o in graph.Node[n].Output.Where(o => o.Length > 0))
             {
@@ -67,7 +76,7 @@ internal sealed class OnnxGraph
         }
 
         // Dangling inputs.
-        for (int n = 0; n < graph.Node.Count; n++)
+        foreach (var n in kept)
         {
             foreach (var i in graph.Node[n].Input.Where(i => i.Length > 0))
             {
@@ -95,7 +104,7 @@ internal sealed class OnnxGraph
             consumers[n] = [];
         }
 
-        for (int n = 0; n < graph.Node.Count; n++)
+        foreach (var n in kept)
         {
             foreach (var i in graph.Node[n].Input.Distinct())
             {
@@ -107,7 +116,7 @@ internal sealed class OnnxGraph
             }
         }
 
-        var ready = new SortedSet<int>(Enumerable.Range(0, graph.Node.Count).Where(n => indegree[n] == 0));
+        var ready = new SortedSet<int>(kept.Where(n => indegree[n] == 0));
         var order = new List<int>();
         while (ready.Count > 0)
         {
@@ -123,9 +132,9 @@ internal sealed class OnnxGraph
             }
         }
 
-        if (order.Count < graph.Node.Count)
+        if (order.Count < kept.Count)
         {
-            var stuck = Enumerable.Range(0, graph.Node.Count).Where(n => indegree[n] > 0).ToList();
+            var stuck = kept.Where(n => indegree[n] > 0).ToList();
             problems.Add(new OnnxImportProblem(null, null,
                 $"the graph has a cycle: {stuck.Count} node(s) depend on each other, e.g. {string.Join(", ", stuck.Take(5).Select(n => $"'{Display(graph.Node[n], n)}' ({graph.Node[n].OpType})"))}"));
             order.AddRange(stuck);
@@ -136,7 +145,7 @@ internal sealed class OnnxGraph
         foreach (var n in order)
         {
             var node = graph.Node[n];
-            var name = Unique(Sanitize(BaseName(node, n, model), node.OpType, n), taken);
+            var name = Unique(Sanitize(BaseName(node, n, model, _aliases), node.OpType, n), taken);
             nodes.Add(new OnnxNodeInfo(name, node, n));
         }
 
@@ -155,6 +164,8 @@ internal sealed class OnnxGraph
             .ToDictionary(n => n.Proto.Output[0], n => n, StringComparer.Ordinal);
         StructuralProblems = problems;
     }
+
+    private readonly Dictionary<string, string> _aliases;
 
     public OnnxModel Model { get; }
 
@@ -197,9 +208,17 @@ internal sealed class OnnxGraph
         return Nodes.Where(n => needed.Contains(n.Layer)).ToList();
     }
 
+    /// <summary>The initializer or Constant output whose data <paramref name="value"/> holds: itself, or the constant a
+    /// chain of Identity nodes renames.</summary>
+    public string StaticSource(string value) => _aliases.TryGetValue(value, out var source) ? source : value;
+
+    /// <summary>Whether <paramref name="value"/> names an initializer, directly or through Identity nodes.</summary>
+    public bool IsInitializer(string value) => Model.Initializers.ContainsKey(StaticSource(value));
+
     /// <summary>The static dims of an initializer or Constant output, or null when the value is computed.</summary>
     public long[]? StaticDims(string value)
     {
+        value = StaticSource(value);
         if (Model.Initializers.TryGetValue(value, out var t))
         {
             return t.Dims.ToArray();
@@ -217,16 +236,63 @@ internal sealed class OnnxGraph
         return null;
     }
 
-    public bool IsStatic(string value) => Model.Initializers.ContainsKey(value) || ConstantNodes.ContainsKey(value);
+    /// <summary>The channels of the image input <paramref name="input"/>: declared in <paramref name="shape"/> ([N, C, H, W]
+    /// with C fixed), else the input channels of a Conv that reads it directly, else 3.</summary>
+    public int InputChannels(string input, IReadOnlyList<long?> shape)
+    {
+        if (shape.Count == 4 && shape[1] is { } declared)
+        {
+            return (int)declared;
+        }
+
+        var conv = Nodes.FirstOrDefault(n => n.OpType == "Conv" && n.Proto.Input.Count > 1 && n.Proto.Input[0] == input);
+        return conv is not null && StaticDims(conv.Proto.Input[1]) is { Length: 4 } w
+            ? (int)(w[1] * new OnnxAttributes(conv.Proto).Int("group", 1))
+            : 3;
+    }
+
+    public bool IsStatic(string value) =>
+        Model.Initializers.ContainsKey(StaticSource(value)) || ConstantNodes.ContainsKey(StaticSource(value));
+
+    private bool IsAlias(NodeProto node) =>
+        node.OpType == "Identity" && node.Domain.Length == 0 && node.Output.Count == 1 && _aliases.ContainsKey(node.Output[0]);
+
+    /// <summary>Identity outputs that rename constant data (an initializer, a Constant's output or another such alias),
+    /// mapped to that constant. A graph output stays a node.</summary>
+    private static Dictionary<string, string> ConstantAliases(IList<NodeProto> nodes, HashSet<string> initializers, IReadOnlyList<string> outputs)
+    {
+        var constants = nodes.Where(n => n.OpType == "Constant" && n.Domain.Length == 0 && n.Output.Count == 1)
+            .Select(n => n.Output[0]).ToHashSet(StringComparer.Ordinal);
+        var aliases = new Dictionary<string, string>(StringComparer.Ordinal);
+        var identities = nodes.Where(n => n.OpType == "Identity" && n.Domain.Length == 0 && n.Input.Count == 1 && n.Output.Count == 1
+            && n.Output[0].Length > 0 && !outputs.Contains(n.Output[0]) && !initializers.Contains(n.Output[0])).ToList();
+        // Chains can appear in any file order: repeat until nothing new resolves.
+        for (bool changed = true; changed;)
+        {
+            changed = false;
+            foreach (var node in identities.Where(n => !aliases.ContainsKey(n.Output[0])))
+            {
+                var input = node.Input[0];
+                var source = aliases.TryGetValue(input, out var s) ? s : initializers.Contains(input) || constants.Contains(input) ? input : null;
+                if (source is not null && source != node.Output[0])
+                {
+                    aliases[node.Output[0]] = source;
+                    changed = true;
+                }
+            }
+        }
+
+        return aliases;
+    }
 
     private static string Display(NodeProto node, int index) =>
         node.Name.Length > 0 ? node.Name : string.Create(CultureInfo.InvariantCulture, $"#{index} {node.OpType}");
 
-    private static string BaseName(NodeProto node, int index, OnnxModel model)
+    private static string BaseName(NodeProto node, int index, OnnxModel model, Dictionary<string, string> aliases)
     {
         int weightInput = 1;
         if (WeightedOps.Contains(node.OpType) && node.Input.Count > weightInput
-            && model.Initializers.ContainsKey(node.Input[weightInput]))
+            && (model.Initializers.ContainsKey(node.Input[weightInput]) || aliases.ContainsKey(node.Input[weightInput])))
         {
             var w = node.Input[weightInput];
             if (w.EndsWith(".weight", StringComparison.Ordinal) && !w.StartsWith("onnx::", StringComparison.Ordinal) && w.Length > 7)

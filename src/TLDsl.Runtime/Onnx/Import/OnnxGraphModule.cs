@@ -86,7 +86,8 @@ public sealed class OnnxGraphModule : Module<Tensor, Tensor>, IGraphBackbone
 
     internal int DefaultWidth => (int)(_graph.InputShape.Length == 4 && _graph.InputShape[3] is { } w ? w : 224);
 
-    internal int InputChannels => (int)(_graph.InputShape.Length == 4 && _graph.InputShape[1] is { } c ? c : 3);
+    /// <summary>The input's channels (see <see cref="OnnxGraph.InputChannels"/>).</summary>
+    internal int InputChannels => _graph.Graph.InputChannels(_graph.Input, _graph.InputShape);
 
     /// <inheritdoc/>
     public override Tensor forward(Tensor input) => _graph.Run(input, OutputValue, _plan);

@@ -51,8 +51,12 @@ public static class OnnxImporter
         var opset = model.GetOpsetVersion()!.Value;
         var kernels = new Dictionary<string, OnnxKernel>(StringComparer.Ordinal);
         var problems = new List<OnnxImportProblem>();
-        Tensor ReadStatic(string value) =>
-            model.Initializers.ContainsKey(value) ? model.ReadInitializer(value) : OnnxOps.ConstantTensor(model, graph.ConstantNodes[value].Proto);
+        // Every read is a new tensor: values deduplicated by the exporter (Identity aliases) untie here.
+        Tensor ReadStatic(string value)
+        {
+            var source = graph.StaticSource(value);
+            return model.Initializers.ContainsKey(source) ? model.ReadInitializer(source) : OnnxOps.ConstantTensor(model, graph.ConstantNodes[source].Proto);
+        }
 
         foreach (var node in analysis.Plan)
         {
@@ -76,15 +80,25 @@ public static class OnnxImporter
             for (int i = 0; i < node.Proto.Input.Count; i++)
             {
                 var value = node.Proto.Input[i];
-                if (value.Length > 0 && !kernel.Owned.Contains(i) && model.Initializers.ContainsKey(value) && !statics.ContainsKey(value))
+                bool constant = graph.IsInitializer(value) || graph.StaticSource(value) != value;
+                if (value.Length > 0 && !kernel.Owned.Contains(i) && constant && !statics.ContainsKey(value))
                 {
-                    statics[value] = model.ReadInitializer(value).DetachFromDisposeScope();
+                    statics[value] = ReadStatic(value).DetachFromDisposeScope();
                 }
             }
         }
 
         var compiled = new OnnxCompiledGraph(graph, analysis.Input, analysis.Output, kernels, statics, analysis.InputShape);
         return new OnnxGraphModule(name, compiled, analysis.Output);
+    }
+
+    /// <summary>The channels of the model's image input: declared by the graph input ([N, C, H, W] with C fixed), else
+    /// those of a Conv that reads the input directly, else 3. Cheap: nothing is imported.</summary>
+    public static int InputChannels(OnnxModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var input = model.InputNames.Count > 0 ? model.InputNames[0] : string.Empty;
+        return new OnnxGraph(model, []).InputChannels(input, InputShape(model, input));
     }
 
     private sealed record Analysis(OnnxGraph Graph, List<OnnxNodeInfo> Plan, string Input, string Output, long?[] InputShape, List<OnnxImportProblem> Problems);
