@@ -9,7 +9,7 @@ namespace TLDsl.Packaging.Tests;
 
 /// <summary>A project made by <c>dotnet new tldsl</c> from the packed feed, outside the repository: it builds with the
 /// generated types, reports pipeline mistakes at the YAML line, and trains and predicts wherever it is started.</summary>
-[Collection(PackagingCollection.Name)]
+[Collection(PackagingGroup.Name)]
 public sealed class ConsumerProjectTests(PackagedFeed feed)
 {
     private static readonly Regex Prediction = new(@"^prediction: (circle|square) \(", RegexOptions.Multiline);
@@ -64,7 +64,7 @@ public sealed class ConsumerProjectTests(PackagedFeed feed)
         string published = Path.Combine(feed.Root, "published");
         await feed.DotnetOk(feed.App, "publish", "--no-build", "-c", "Debug", "-o", published);
         Assert.True(File.Exists(Path.Combine(published, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx")));
-        var run = await DotnetProcess.RunAsync("dotnet", feed.Elsewhere, feed.Environment, Path.Combine(published, PackagedFeed.AppName + ".dll"));
+        var run = await DotnetProcess.RunAsync("dotnet", feed.Elsewhere, feed.ChildEnvironment, Path.Combine(published, PackagedFeed.AppName + ".dll"));
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Matches(Prediction, run.Output);
     }

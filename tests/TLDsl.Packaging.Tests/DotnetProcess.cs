@@ -50,7 +50,7 @@ internal static class DotnetProcess
 }
 
 /// <summary>What a child process did.</summary>
-internal sealed record ProcessResult(string Command, string WorkingDirectory, int ExitCode, string Output)
+public sealed record ProcessResult(string Command, string WorkingDirectory, int ExitCode, string Output)
 {
     public override string ToString() => $"`{Command}` in {WorkingDirectory}: exit {ExitCode}\n{Output}";
 }

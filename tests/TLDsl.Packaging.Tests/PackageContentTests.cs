@@ -3,12 +3,13 @@ using System.IO;
 using System.IO.Compression;
 using System.Linq;
 using System.Xml.Linq;
+using Xunit.Abstractions;
 
 namespace TLDsl.Packaging.Tests;
 
 /// <summary>What each package holds (read as a zip, like <c>unzip -l</c>) and how large it is.</summary>
-[Collection(PackagingCollection.Name)]
-public sealed class PackageContentTests(PackagedFeed feed)
+[Collection(PackagingGroup.Name)]
+public sealed class PackageContentTests(PackagedFeed feed, ITestOutputHelper output)
 {
     /// <summary>nuget.org refuses larger packages.</summary>
     private const long GalleryLimit = 250L * 1024 * 1024;
@@ -84,6 +85,7 @@ public sealed class PackageContentTests(PackagedFeed feed)
         foreach (var package in packages)
         {
             long size = new FileInfo(package).Length;
+            output.WriteLine($"{Path.GetFileName(package)}: {size / 1048576.0:F1} MB");
             Assert.True(size < GalleryLimit, $"{Path.GetFileName(package)}: {size:N0} bytes");
         }
     }

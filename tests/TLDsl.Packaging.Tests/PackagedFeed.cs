@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Reflection;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Threading.Tasks;
 using TLDsl.Tests.Shared;
@@ -37,9 +38,8 @@ public sealed class PackagedFeed : IDisposable
         string shared = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } fromEnv
             ? fromEnv
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        Environment = new Dictionary<string, string?>
+        var common = new Dictionary<string, string?>
         {
-            ["NUGET_PACKAGES"] = Packages,
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
             ["DOTNET_NOLOGO"] = "1",
             ["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1",
@@ -49,6 +49,9 @@ public sealed class PackagedFeed : IDisposable
             ["CreateHardLinksForCopyFilesToOutputDirectoryIfPossible"] = "true",
             ["CreateHardLinksForPublishFilesIfPossible"] = "true",
         };
+        // Packing the repository uses the user's NuGet setup, as its own builds do; only the consumer's restores are private.
+        RepositoryEnvironment = common;
+        ChildEnvironment = new Dictionary<string, string?>(common) { ["NUGET_PACKAGES"] = Packages };
         // The feed plus the sources of the user's own configuration (nuget.org here): nothing is cleared.
         File.WriteAllText(Path.Combine(Root, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
@@ -93,8 +96,8 @@ public sealed class PackagedFeed : IDisposable
     /// <summary>The packages' version (unique to this run).</summary>
     public string Version { get; private set; } = "";
 
-    /// <summary>The environment of every child process.</summary>
-    public IReadOnlyDictionary<string, string?> Environment { get; }
+    /// <summary>The environment of the consumer's commands (restores into <see cref="Packages"/>).</summary>
+    public IReadOnlyDictionary<string, string?> ChildEnvironment { get; }
 
     /// <summary>The first build of <see cref="App"/>.</summary>
     public ProcessResult Build { get; private set; } = null!;
@@ -102,8 +105,11 @@ public sealed class PackagedFeed : IDisposable
     /// <summary>The package file <c>{id}.{Version}.nupkg</c> in the feed.</summary>
     public string Package(string id) => Path.Combine(Feed, $"{id}.{Version}.nupkg");
 
-    /// <summary>Runs <c>dotnet</c> with <see cref="Environment"/>.</summary>
-    public Task<ProcessResult> Dotnet(string workingDirectory, params string[] args) => DotnetProcess.RunAsync("dotnet", workingDirectory, Environment, args);
+    /// <summary>The environment of commands run on the repository itself (the pack).</summary>
+    public IReadOnlyDictionary<string, string?> RepositoryEnvironment { get; }
+
+    /// <summary>Runs <c>dotnet</c> with <see cref="ChildEnvironment"/>.</summary>
+    public Task<ProcessResult> Dotnet(string workingDirectory, params string[] args) => DotnetProcess.RunAsync("dotnet", workingDirectory, ChildEnvironment, args);
 
     /// <summary>Like <see cref="Dotnet"/>, failing the test with the output unless it exits 0.</summary>
     public async Task<ProcessResult> DotnetOk(string workingDirectory, params string[] args)
@@ -121,9 +127,17 @@ public sealed class PackagedFeed : IDisposable
         Assert.False(string.IsNullOrEmpty(prefix), "Directory.Build.props should set VersionPrefix");
         Version = prefix + "-ptest." + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
 
-        // The documented command, in the configuration `dotnet test` just built: up to date, so only the tool's
-        // per-platform builds are new. PackageVersion (not Version) leaves the assemblies as built.
-        await DotnetOk(RepositoryRoot.Folder, "pack", "TLDsl.sln", "-c", configuration, "-o", Feed, "-p:PackageVersion=" + Version);
+        // The documented `dotnet pack TLDsl.sln`, narrowed by a solution filter to the src/ projects (every packable
+        // one is packed; tests and examples need not build again), in the configuration `dotnet test` just built: up
+        // to date, so only the tool's per-platform builds are new. PackageVersion (not Version) leaves the assemblies as
+        // built, and --no-restore the restore `dotnet test` made.
+        var projects = Directory.GetDirectories(Path.Combine(RepositoryRoot.Folder, "src"))
+            .SelectMany(d => Directory.GetFiles(d, "*.csproj"))
+            .Select(p => Path.GetRelativePath(RepositoryRoot.Folder, p).Replace('\\', '/')).Order(StringComparer.Ordinal).ToArray();
+        string filter = Path.Combine(Root, "src.slnf");
+        File.WriteAllText(filter, JsonSerializer.Serialize(new { solution = new { path = Path.Combine(RepositoryRoot.Folder, "TLDsl.sln"), projects } }));
+        var pack = await DotnetProcess.RunAsync("dotnet", RepositoryRoot.Folder, RepositoryEnvironment, "pack", filter, "-c", configuration, "--no-restore", "-o", Feed, "-p:PackageVersion=" + Version);
+        Assert.True(pack.ExitCode == 0, pack.ToString());
 
         await DotnetOk(Root, "new", "install", $"TLDsl.Templates::{Version}", "--add-source", Feed, "--debug:custom-hive", Hive);
         await DotnetOk(Root, "new", "tldsl", "-n", AppName, "-o", App, "--debug:custom-hive", Hive);
@@ -148,7 +162,7 @@ public sealed class PackagedFeed : IDisposable
 
 /// <summary>The tests that share one packed feed.</summary>
 [CollectionDefinition(Name)]
-public sealed class PackagingCollection : ICollectionFixture<PackagedFeed>
+public sealed class PackagingGroup : ICollectionFixture<PackagedFeed>
 {
     public const string Name = "Packaging";
 }

@@ -5,7 +5,7 @@ namespace TLDsl.Packaging.Tests;
 
 /// <summary><c>dotnet tool install TLDsl.Cli</c> from the feed (the per-platform package is chosen by the SDK), then
 /// the installed <c>tldsl</c> on the template project's pipeline.</summary>
-[Collection(PackagingCollection.Name)]
+[Collection(PackagingGroup.Name)]
 public sealed class ToolPackageTests(PackagedFeed feed)
 {
     [Fact]
@@ -16,12 +16,12 @@ public sealed class ToolPackageTests(PackagedFeed feed)
         string tldsl = Path.Combine(tools, "tldsl");
         Assert.True(File.Exists(tldsl));
 
-        var info = await DotnetProcess.RunAsync(tldsl, feed.Elsewhere, feed.Environment, "info");
+        var info = await DotnetProcess.RunAsync(tldsl, feed.Elsewhere, feed.ChildEnvironment, "info");
         Assert.True(info.ExitCode == 0, info.ToString());
         Assert.Contains("TorchSharp", info.Output, System.StringComparison.Ordinal);
 
         string pipeline = Path.Combine(feed.App, "pipelines", "classifier.tl.yaml");
-        var validate = await DotnetProcess.RunAsync(tldsl, feed.Elsewhere, feed.Environment, "validate", pipeline);
+        var validate = await DotnetProcess.RunAsync(tldsl, feed.Elsewhere, feed.ChildEnvironment, "validate", pipeline);
         Assert.True(validate.ExitCode == 0, validate.ToString());
     }
 }
