@@ -12,7 +12,7 @@ namespace TLDsl.Packaging.Tests;
 [Collection(PackagingGroup.Name)]
 public sealed class ConsumerProjectTests(PackagedFeed feed)
 {
-    private static readonly Regex Prediction = new(@"^prediction: (circle|square) \(", RegexOptions.Multiline);
+    private static readonly Regex Prediction = new(@"^prediction: (Circle|Square) \(", RegexOptions.Multiline);
 
     [Fact]
     public void The_template_project_builds_from_the_feed_alone()
@@ -36,7 +36,7 @@ public sealed class ConsumerProjectTests(PackagedFeed feed)
         Assert.Contains("ClassifierLabel label", program, StringComparison.Ordinal);
         Assert.Contains("$schema=../tldsl.schema.json", File.ReadAllText(Path.Combine(feed.App, "pipelines", "classifier.tl.yaml")), StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(feed.App, "tldsl.schema.json")));
-        // `weights: imagenet`: the build props of the package TLDsl depends on copy ResNet18.onnx to the output.
+        // `weights: imagenet`: the TLDsl package's buildTransitive targets copy ResNet18.onnx to the output.
         var output = Path.Combine(feed.App, "bin", "Debug", "net10.0");
         Assert.True(File.Exists(Path.Combine(output, PackagedFeed.AppName + ".dll")));
         Assert.Equal(63_653_533, new FileInfo(Path.Combine(output, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx")).Length);
@@ -64,9 +64,26 @@ public sealed class ConsumerProjectTests(PackagedFeed feed)
         string published = Path.Combine(feed.Root, "published");
         await feed.DotnetOk(feed.App, "publish", "--no-build", "-c", "Debug", "-o", published);
         Assert.True(File.Exists(Path.Combine(published, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx")));
-        var run = await DotnetProcess.RunAsync("dotnet", feed.Elsewhere, feed.ChildEnvironment, Path.Combine(published, PackagedFeed.AppName + ".dll"));
+        string program = Path.Combine(published, PackagedFeed.AppName + ".dll");
+        var run = await DotnetProcess.RunAsync("dotnet", feed.Elsewhere, feed.ChildEnvironment, program);
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Matches(Prediction, run.Output);
+        Assert.Contains("run folder " + Path.Combine(feed.App, "runs"), run.Output, StringComparison.Ordinal);
+
+        // Deployed where its project folder does not exist, it uses the pipeline and data published beside it.
+        string moved = feed.App + "-moved";
+        Directory.Move(feed.App, moved);
+        try
+        {
+            var deployed = await DotnetProcess.RunAsync("dotnet", feed.Elsewhere, feed.ChildEnvironment, program);
+            Assert.True(deployed.ExitCode == 0, deployed.ToString());
+            Assert.Matches(Prediction, deployed.Output);
+            Assert.Contains("run folder " + Path.Combine(published, "runs"), deployed.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Move(moved, feed.App);
+        }
     }
 
     [Fact]
@@ -79,9 +96,14 @@ public sealed class ConsumerProjectTests(PackagedFeed feed)
         Assert.True(index >= 0);
         lines[index] = lines[index].Replace("seed:", "sed:", StringComparison.Ordinal);
         File.WriteAllLines(pipeline, lines);
+        // A run folder keeps a copy of its pipeline; the build must not take it for a second pipeline.
+        string run = Path.Combine(broken, "runs", "Classifier", "20260101-000000");
+        Directory.CreateDirectory(run);
+        File.Copy(pipeline, Path.Combine(run, "pipeline.tl.yaml"));
 
         var build = await feed.Dotnet(broken, "build");
         Assert.NotEqual(0, build.ExitCode);
+        Assert.DoesNotContain("CS8785", build.Output, StringComparison.Ordinal);
         var error = Regex.Match(build.Output, @"classifier\.tl\.yaml\((\d+),(\d+)\): error (TLD\d{4}): ([^\r\n\[]*)");
         Assert.True(error.Success, build.ToString());
         Assert.Equal("TLD0004", error.Groups[3].Value);

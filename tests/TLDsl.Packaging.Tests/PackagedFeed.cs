@@ -93,6 +93,14 @@ public sealed class PackagedFeed : IDisposable
     /// <summary>The project <c>dotnet new tldsl</c> made.</summary>
     public string App => Path.Combine(Root, AppName);
 
+    /// <summary>The platform the tool is packed for: this machine's, among those TorchSharp-cpu ships libtorch for.</summary>
+    public static string HostRid => System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier switch
+    {
+        var rid when rid.StartsWith("win", StringComparison.Ordinal) => "win-x64",
+        var rid when rid.StartsWith("osx", StringComparison.Ordinal) => "osx-arm64",
+        _ => "linux-x64",
+    };
+
     /// <summary>The packages' version (unique to this run).</summary>
     public string Version { get; private set; } = "";
 
@@ -136,7 +144,10 @@ public sealed class PackagedFeed : IDisposable
             .Select(p => Path.GetRelativePath(RepositoryRoot.Folder, p).Replace('\\', '/')).Order(StringComparer.Ordinal).ToArray();
         string filter = Path.Combine(Root, "src.slnf");
         File.WriteAllText(filter, JsonSerializer.Serialize(new { solution = new { path = Path.Combine(RepositoryRoot.Folder, "TLDsl.sln"), projects } }));
-        var pack = await DotnetProcess.RunAsync("dotnet", RepositoryRoot.Folder, RepositoryEnvironment, "pack", filter, "-c", configuration, "--no-restore", "-o", Feed, "-p:PackageVersion=" + Version);
+        // The tool is packed for this machine's platform only: each platform package compresses ~0.5 GB of libtorch,
+        // and the others are measured in the README, not installed here.
+        var pack = await DotnetProcess.RunAsync("dotnet", RepositoryRoot.Folder, RepositoryEnvironment, "pack", filter, "-c", configuration, "--no-restore", "-o", Feed,
+            "-p:PackageVersion=" + Version, "-p:ToolPackageRuntimeIdentifiers=" + HostRid);
         Assert.True(pack.ExitCode == 0, pack.ToString());
 
         await DotnetOk(Root, "new", "install", $"TLDsl.Templates::{Version}", "--add-source", Feed, "--debug:custom-hive", Hive);
