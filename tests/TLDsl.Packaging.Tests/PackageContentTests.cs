@@ -23,7 +23,7 @@ public sealed class PackageContentTests(PackagedFeed feed, ITestOutputHelper out
         {
             "lib/net10.0/TLDsl.Runtime.dll", "lib/net10.0/TLDsl.Runtime.xml",
             "analyzers/dotnet/cs/TLDsl.Generator.dll", "analyzers/dotnet/cs/TLDsl.Spec.dll", "analyzers/dotnet/cs/YamlDotNet.dll",
-            "buildTransitive/TLDsl.props", "buildTransitive/TLDsl.targets", "README.md",
+            "buildTransitive/net10.0/TLDsl.props", "buildTransitive/net10.0/TLDsl.targets", "README.md",
         })
         {
             Assert.Contains(expected, entries);
