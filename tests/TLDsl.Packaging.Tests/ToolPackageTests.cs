@@ -23,5 +23,13 @@ public sealed class ToolPackageTests(PackagedFeed feed)
         string pipeline = Path.Combine(feed.App, "pipelines", "classifier.tl.yaml");
         var validate = await DotnetProcess.RunAsync(tldsl, feed.Elsewhere, feed.ChildEnvironment, "validate", pipeline);
         Assert.True(validate.ExitCode == 0, validate.ToString());
+
+        // `dotnet new tldsl-pipeline` writes a pipeline the tool accepts.
+        string single = Path.Combine(feed.Root, "single");
+        await feed.DotnetOk(feed.Root, "new", "tldsl-pipeline", "-n", "Flowers", "--data", "../photos", "-o", single, "--debug:custom-hive", feed.Hive);
+        string flowers = Path.Combine(single, "Flowers.tl.yaml");
+        Assert.Contains("folder: \"../photos\"", File.ReadAllText(flowers), System.StringComparison.Ordinal);
+        var validateNew = await DotnetProcess.RunAsync(tldsl, feed.Elsewhere, feed.ChildEnvironment, "validate", flowers);
+        Assert.True(validateNew.ExitCode == 0, validateNew.ToString());
     }
 }
