@@ -73,9 +73,10 @@ internal static class Emitter
         w.Line("/// <summary>The pipeline text compiled into this assembly" + (m.AttributeClass is null ? "" : " (the YAML pipeline the attributes stand for; run folders keep it)") + ".</summary>");
         w.Line("public const string Text = " + SourceWriter.TextLiteral(m.Text) + ";");
         w.Line();
-        w.Line("/// <summary>Reads the embedded pipeline; <paramref name=\"path\"/> (default <see cref=\"SourcePath\"/>) anchors relative paths.</summary>");
+        w.Line("/// <summary>Reads the embedded pipeline; <paramref name=\"path\"/> (default <see cref=\"SourcePath\"/>) anchors relative paths. A relative");
+        w.Line("/// path is anchored in the project folder this assembly was built from, or else the application's folder; never the current directory.</summary>");
         w.Open("public static " + PipelineFile + " Load(string? path = null)");
-        w.Line("return " + Support + ".Parse(Text, path ?? SourcePath);");
+        w.Line("return " + Support + ".Parse(Text, path ?? SourcePath, typeof(" + PipelineClass(m) + ").Assembly);");
         w.Close();
         w.Close();
         return w.ToString();
@@ -357,7 +358,7 @@ internal static class Emitter
         w.Open(access + " sealed partial record " + options);
         w.Line(attributes
             ? "/// <summary>Relative data and <c>runs</c> paths resolve against this file's folder (default: the class's source file, relative to the project).</summary>"
-            : "/// <summary>The pipeline file (it must hold the text compiled in); relative data paths resolve against it.</summary>");
+            : "/// <summary>The pipeline file (it must hold the text compiled in); relative data paths resolve against it. A relative path is looked up in the project folder, then the application's folder; never the current directory.</summary>");
         w.Line("public string PipelinePath { get; init; } = " + PipelineClass(m) + ".SourcePath;");
         w.Line();
         w.Line("/// <summary>Folder for run folders; null: the pipeline's <c>train.runs</c> (" + Xml(m.Runs) + ").</summary>");
@@ -400,7 +401,7 @@ internal static class Emitter
         w.Line();
         w.Line("/// <summary>The runtime session (model, data, plan, run folder), started on first use.</summary>");
         w.Line("public " + session + " Session => _session ??= " + Support + ".StartSession(" +
-            (attributes ? PipelineClass(m) + ".Load(Options.PipelinePath)" : PipelineClass(m) + ".Text, Options.PipelinePath") + ", Overrides());");
+            (attributes ? PipelineClass(m) + ".Load(Options.PipelinePath), Overrides()" : PipelineClass(m) + ".Text, Options.PipelinePath, Overrides(), typeof(" + PipelineClass(m) + ").Assembly") + ");");
         w.Line();
         w.Line("/// <summary>Continues the run in <paramref name=\"runPath\"/> from its latest checkpoint; pass the options it was started");
         w.Line("/// with. The run folder must hold this pipeline (same SHA-256).</summary>");

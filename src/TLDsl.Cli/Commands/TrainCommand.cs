@@ -2,6 +2,7 @@ using System;
 using System.CommandLine;
 using System.IO;
 using System.Threading;
+using TLDsl.Cli.Reporting;
 using TLDsl.Runtime.Pipelines;
 using TLDsl.Runtime.Reporting;
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using Assembly = System.Reflection.Assembly;
 using System.Runtime.CompilerServices;
 using TLDsl.Runtime.Data;
 using TLDsl.Runtime.Models;
@@ -30,6 +31,20 @@ public static class GeneratedPipelineSupport
     /// <param name="text">The pipeline's YAML text.</param>
     /// <param name="path">The path relative data and weights paths resolve against.</param>
     public static PipelineFile Parse(string text, string path) => PipelineFile.Parse(text, Path.GetFullPath(path));
+
+    /// <summary>Parses embedded YAML pipeline text; a relative <paramref name="path"/> is anchored as
+    /// <see cref="PipelineAnchor"/> says (the project folder <paramref name="assembly"/> was built from while it holds
+    /// this pipeline, else the application's folder), never at the current directory.</summary>
+    /// <param name="text">The pipeline's YAML text.</param>
+    /// <param name="path">The pipeline's path (relative to the project, or absolute).</param>
+    /// <param name="assembly">The assembly the pipeline is compiled into.</param>
+    public static PipelineFile Parse(string text, string path, Assembly assembly)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(assembly);
+        return PipelineFile.Parse(text, PipelineAnchor.Anchor(path, assembly, text));
+    }
 
     /// <summary>The pipeline identity of <paramref name="text"/> (<see cref="PipelineHash.Of"/>): the hash the generator
     /// compiles in and <see cref="PipelineFile.Hash"/> gives.</summary>
@@ -132,7 +147,8 @@ public static class GeneratedPipelineSupport
     /// <summary>
     /// Starts a training session for an embedded pipeline. The pipeline file at <paramref name="pipelinePath"/> must exist
     /// and hold the same text that was compiled in (so relative data paths resolve as written); otherwise a
-    /// <see cref="PipelineException"/> explains the mismatch.
+    /// <see cref="PipelineException"/> explains the mismatch. A relative path resolves against the current directory
+    /// (what generated code passes its assembly to the other overload to avoid).
     /// </summary>
     public static TrainingSession StartSession(string embeddedText, string pipelinePath, TrainingOverrides overrides)
     {
@@ -150,6 +166,20 @@ public static class GeneratedPipelineSupport
             throw new PipelineException($"{full}: the file (sha256 {onDisk}) differs from the pipeline compiled into this assembly (sha256 {embedded}); rebuild the project.");
         }
         return TrainingSession.Start(full, overrides);
+    }
+
+    /// <summary>
+    /// Starts a training session for an embedded pipeline. A relative <paramref name="pipelinePath"/> is looked up in the
+    /// project folder <paramref name="assembly"/> was built from, then in the application's folder (never the current
+    /// directory); the file must hold the text compiled in, so relative data paths resolve as written. Otherwise a
+    /// <see cref="PipelineException"/> lists where it looked.
+    /// </summary>
+    public static TrainingSession StartSession(string embeddedText, string pipelinePath, TrainingOverrides overrides, Assembly assembly)
+    {
+        ArgumentNullException.ThrowIfNull(embeddedText);
+        ArgumentNullException.ThrowIfNull(pipelinePath);
+        ArgumentNullException.ThrowIfNull(assembly);
+        return StartSession(embeddedText, PipelineAnchor.Require(pipelinePath, assembly, embeddedText), overrides);
     }
 
     /// <summary>Starts a training session for a pipeline read from embedded text (an attribute pipeline's YAML form);

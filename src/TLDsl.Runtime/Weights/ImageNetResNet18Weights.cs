@@ -62,8 +62,10 @@ public static class ImageNetResNet18Weights
     public static IReadOnlyList<float> BgrChannelMeans { get; } = [103.0626f, 115.9029f, 123.1516f];
 
     /// <summary>
-    /// Finds ResNet18.onnx: the application's output folder (<c>models/ResNet18.onnx</c>, copied there by the build of
-    /// TLDsl.Runtime), then the NuGet package folder (<c>NUGET_PACKAGES</c>, else <c>~/.nuget/packages</c>).
+    /// Finds ResNet18.onnx: the application's output folder (<c>DnnImageModels/ResNet18Onnx/ResNet18.onnx</c>, copied
+    /// there by the package's own build props, which every project that references TLDsl imports; or
+    /// <c>models/ResNet18.onnx</c>, where earlier builds put it), then the NuGet package folder (<c>NUGET_PACKAGES</c>, else
+    /// <c>~/.nuget/packages</c>).
     /// </summary>
     /// <exception cref="FileNotFoundException">The file is in none of these places; the message lists them.</exception>
     public static string Locate() => LocateFile(FileName, "ResNet18Onnx");
@@ -87,7 +89,11 @@ public static class ImageNetResNet18Weights
     /// <summary>The search of <see cref="Locate"/> with explicit places (for tests).</summary>
     internal static string LocateFile(string fileName, string packageFolder, string outputDirectory, string? nugetRoot)
     {
-        var candidates = new List<string> { Path.Combine(outputDirectory, "models", fileName) };
+        var candidates = new List<string>
+        {
+            Path.Combine(outputDirectory, "DnnImageModels", packageFolder, fileName),
+            Path.Combine(outputDirectory, "models", fileName),
+        };
         if (!string.IsNullOrEmpty(nugetRoot))
         {
             candidates.Add(Path.Combine(nugetRoot, PackageId.ToLowerInvariant(), PackageVersion, "tools", "DnnImageModels",
@@ -104,7 +110,7 @@ public static class ImageNetResNet18Weights
 
         throw new FileNotFoundException(
             $"The ImageNet ResNet-18 file {fileName} was not found. It comes from the NuGet package {PackageId} " +
-            $"{PackageVersion}: reference TLDsl.Runtime (which copies it to models/{fileName} in the output), or add " +
+            $"{PackageVersion}: reference TLDsl (whose build copies it to DnnImageModels/{packageFolder}/{fileName} in the output), or add " +
             $"<PackageReference Include=\"{PackageId}\" Version=\"{PackageVersion}\" ExcludeAssets=\"all\" /> and restore. " +
             $"Looked in: {string.Join("; ", candidates)}",
             fileName);

@@ -163,7 +163,7 @@ public sealed class ImageNetResNet18WeightsTests
     public void Locate_finds_the_output_copy_then_the_NuGet_folder_and_else_says_where()
     {
         var located = ImageNetResNet18Weights.Locate();
-        Assert.Equal(Path.Combine(AppContext.BaseDirectory, "models", "ResNet18.onnx"), located);
+        Assert.Equal(Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx"), located);
         using (var stream = File.OpenRead(located))
         {
             Assert.Equal(ImageNetResNet18Weights.Sha256, Convert.ToHexStringLower(SHA256.HashData(stream)));
@@ -180,6 +180,6 @@ public sealed class ImageNetResNet18WeightsTests
         var ex = Assert.Throws<FileNotFoundException>(() =>
             ImageNetResNet18Weights.LocateFile("ResNet18.onnx", "ResNet18Onnx", empty, empty));
         Assert.Contains("Microsoft.ML.DnnImageFeaturizer.ResNet18", ex.Message, StringComparison.Ordinal);
-        Assert.Contains(Path.Combine(empty, "models", "ResNet18.onnx"), ex.Message, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine(empty, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx"), ex.Message, StringComparison.Ordinal);
     }
 }

@@ -12,7 +12,7 @@ public static partial class FashionQuickstartPipeline
     public const string Name = "FashionQuickstart";
 
     /// <summary>SHA-256 (lower-case hex) of the pipeline text below: the same hash the runtime writes into run folders.</summary>
-    public const string Sha256 = "6e55847bd171580fa6bde12e42dc9be7ae199bd1b22344bf451d00af0d9802f5";
+    public const string Sha256 = "9b0df8891e0190a392f942f962a125099a559620db4e591a2e90e78d59112f6a";
 
     /// <summary>Where the pipeline came from, relative to the project; relative data and weights paths resolve against it.</summary>
     public const string SourcePath = "pipelines/quickstart.tl.yaml";
@@ -44,9 +44,9 @@ head:
 freeze:
   - backbone                    # frozen, so its features are computed once and cached
 data:
-  train: { idx: { images: ../samples/fashion-mnist/train-images-idx3-ubyte.gz, labels: ../samples/fashion-mnist/train-labels-idx1-ubyte.gz } }
+  train: { idx: { images: ../../../samples/fashion-mnist/train-images-idx3-ubyte.gz, labels: ../../../samples/fashion-mnist/train-labels-idx1-ubyte.gz } }
   valid: { split: 0.1, seed: 1 }
-  test: { idx: { images: ../samples/fashion-mnist/test-images-idx3-ubyte.gz, labels: ../samples/fashion-mnist/test-labels-idx1-ubyte.gz } }
+  test: { idx: { images: ../../../samples/fashion-mnist/test-images-idx3-ubyte.gz, labels: ../../../samples/fashion-mnist/test-labels-idx1-ubyte.gz } }
 train:
   seed: 42
   batch: 64
@@ -59,9 +59,10 @@ train:
   runs: ../runs
 ";
 
-    /// <summary>Reads the embedded pipeline; <paramref name="path"/> (default <see cref="SourcePath"/>) anchors relative paths.</summary>
+    /// <summary>Reads the embedded pipeline; <paramref name="path"/> (default <see cref="SourcePath"/>) anchors relative paths. A relative
+    /// path is anchored in the project folder this assembly was built from, or else the application's folder; never the current directory.</summary>
     public static global::TLDsl.Runtime.Pipelines.PipelineFile Load(string? path = null)
     {
-        return global::TLDsl.Runtime.Generated.GeneratedPipelineSupport.Parse(Text, path ?? SourcePath);
+        return global::TLDsl.Runtime.Generated.GeneratedPipelineSupport.Parse(Text, path ?? SourcePath, typeof(FashionQuickstartPipeline).Assembly);
     }
 }

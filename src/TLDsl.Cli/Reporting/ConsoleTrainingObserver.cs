@@ -6,7 +6,9 @@ using System.Threading;
 using System.Threading.Tasks;
 using Spectre.Console;
 
-namespace TLDsl.Runtime.Reporting;
+using TLDsl.Runtime.Reporting;
+
+namespace TLDsl.Cli.Reporting;
 
 /// <summary>Shows training progress on the console. In a terminal: a live Spectre.Console display with a bar for the
 /// current epoch and one for the phase, each with its ETA, and the epoch summaries printed above them. When output
@@ -20,7 +22,7 @@ namespace TLDsl.Runtime.Reporting;
 /// epoch 1 [head] step 469 lr 1.000e-03 | train loss 0.4123 acc 0.8512 | valid loss 0.4410 acc 0.8400 top5 0.9900 f1 0.8390 | 12.3s (cache 4.1s)
 /// </code>
 /// Messages are written as they are. Dispose (or <see cref="TrainingCompleted"/>) ends a live display.</remarks>
-public sealed class ConsoleTrainingObserver : ITrainingObserver, IDisposable
+internal sealed class ConsoleTrainingObserver : ITrainingObserver, IDisposable
 {
     private readonly TextWriter _output;
     private readonly IAnsiConsole? _console;

@@ -1,8 +1,9 @@
 using System;
 using System.IO;
+using TLDsl.Cli.Reporting;
 using TLDsl.Runtime.Reporting;
 
-namespace TLDsl.Runtime.Tests.Reporting;
+namespace TLDsl.Cli.Tests;
 
 public sealed class ObserverTests
 {
