@@ -16,6 +16,9 @@ public sealed class GlobalPool : Module<Tensor, Tensor>
         _kind = kind;
     }
 
+    /// <summary>Average, max or concat.</summary>
+    internal HeadLayerKind Kind => _kind;
+
     /// <inheritdoc/>
     public override Tensor forward(Tensor input)
     {
