@@ -103,6 +103,7 @@ internal static partial class CliErrors
 
     /// <summary>Exceptions whose message is written for users.</summary>
     private static bool IsKnown(Exception e) => e is CliUserException or PipelineException or DataException or WeightsLoadException
-        or SurgeryException or CheckpointException or RunLockedException or OnnxFormatException or Runtime.Onnx.Import.OnnxImportException or TrainingDivergedException or FileNotFoundException
+        or SurgeryException or CheckpointException or RunLockedException or OnnxFormatException or Runtime.Onnx.Import.OnnxImportException or TrainingDivergedException
+        or Runtime.Onnx.Export.OnnxExportException or Inference.OnnxModelMetadataException or Inference.ImageDecodeException or FileNotFoundException
         or DirectoryNotFoundException or InvalidDataException or KeyNotFoundException or UnauthorizedAccessException or TorchNativeLoadException;
 }

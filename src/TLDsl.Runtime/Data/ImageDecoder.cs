@@ -1,36 +1,24 @@
 using System;
-using System.Globalization;
-using System.IO;
-using System.Linq;
-using System.Threading;
-using StbImageSharp;
+using TLDsl.Inference;
+using Decoder = TLDsl.Inference.ImageDecoder;
 
 namespace TLDsl.Runtime.Data;
 
-/// <summary>Decodes PNG, JPEG, BMP (and the other formats stb_image reads: GIF, TGA, PSD, HDR, PNM) with StbImageSharp.
-/// Grayscale (with or without alpha) gives 1 channel; colour gives 3 (alpha is dropped). An image larger than
-/// <see cref="MaxPixels"/> is refused from its header, before any pixel is decoded.</summary>
+/// <summary>The runtime's face of <see cref="Decoder"/> (TLDsl.Inference holds the one decoder, shared with ONNX
+/// Runtime prediction): the same images, as <see cref="DecodedImage"/>, with errors as <see cref="DataException"/>.</summary>
 public static class ImageDecoder
 {
-    /// <summary>The default of <see cref="MaxPixels"/>: 50 megapixels. It admits every common camera photo (48-50 MP
-    /// phone sensors, 45 MP full-frame cameras) while one decoded image stays under about 750 MB (3 bytes a pixel from
-    /// the decoder plus 12 as CHW floats); a crafted or careless file (a 389 KB PNG of 20000x20000) would otherwise
-    /// need 6 GB before the network ever sees it at its input size of a few hundred pixels.</summary>
-    public const long DefaultMaxPixels = 50_000_000;
-
-    private static long _maxPixels = DefaultMaxPixels;
+    /// <summary>The default of <see cref="MaxPixels"/>: see <see cref="Decoder.DefaultMaxPixels"/>.</summary>
+    public const long DefaultMaxPixels = Decoder.DefaultMaxPixels;
 
     /// <summary>The most pixels (width x height) an image may have; larger images are a <see cref="DataException"/>
-    /// raised from the header, before decoding. Process-wide; the CLI sets it from <c>--max-megapixels</c>.</summary>
+    /// raised from the header, before decoding. Process-wide (it is <see cref="Decoder.MaxPixels"/>); the CLI sets it
+    /// from <c>--max-megapixels</c>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is not positive.</exception>
     public static long MaxPixels
     {
-        get => Interlocked.Read(ref _maxPixels);
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
-            Interlocked.Exchange(ref _maxPixels, value);
-        }
+        get => Decoder.MaxPixels;
+        set => Decoder.MaxPixels = value;
     }
 
     /// <summary>Decodes an image file into CHW floats in [0, 1].</summary>
@@ -38,18 +26,14 @@ public static class ImageDecoder
     /// <exception cref="DataException">The file is missing, unreadable or not a decodable image.</exception>
     public static DecodedImage Decode(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            return From(Decoder.Decode(path));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (ImageDecodeException e)
         {
-            throw new DataException($"Cannot read image '{path}': {e.Message}", e);
+            throw new DataException(e.Message, e.InnerException ?? e);
         }
-
-        return Decode(bytes, path);
     }
 
     /// <summary>Decodes an encoded image held in memory.</summary>
@@ -59,108 +43,19 @@ public static class ImageDecoder
     /// <see cref="MaxPixels"/> pixels.</exception>
     public static DecodedImage Decode(byte[] bytes, string name)
     {
-        ArgumentNullException.ThrowIfNull(bytes);
-        ArgumentNullException.ThrowIfNull(name);
-        ImageResult image;
         try
         {
-            var info = ImageInfo.FromStream(new MemoryStream(bytes, writable: false))
-                ?? throw new DataException(NotAnImage(name, "unknown or corrupt image format"));
-            CheckSize(name, info.Width, info.Height);
-            var gray = info.ColorComponents is ColorComponents.Grey or ColorComponents.GreyAlpha;
-            image = ImageResult.FromMemory(bytes, gray ? ColorComponents.Grey : ColorComponents.RedGreenBlue);
+            return From(Decoder.Decode(bytes, name));
         }
-        catch (DataException)
+        catch (ImageDecodeException e)
         {
-            throw;
+            throw new DataException(e.Message, e.InnerException ?? e);
         }
-#pragma warning disable CA1031 // stb_image reports corrupt data with plain exceptions of several types.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            throw new DataException(NotAnImage(name, Corrupt(e.Message)), e);
-        }
-
-        if (image?.Data is null || image.Width <= 0 || image.Height <= 0)
-        {
-            throw new DataException(NotAnImage(name, "no pixels decoded"));
-        }
-
-        var channels = image.Comp == ColorComponents.Grey ? 1 : 3;
-        CheckSize(name, image.Width, image.Height);
-        var plane = image.Width * image.Height;
-        if (image.Data.Length < plane * channels)
-        {
-            throw new DataException(NotAnImage(name, "truncated pixel data"));
-        }
-
-        return new DecodedImage(ToPlanar(image.Data, channels, plane), channels, image.Height, image.Width);
     }
 
     /// <summary>Interleaved HWC bytes to planar CHW floats in [0, 1].</summary>
-    internal static float[] ToPlanar(ReadOnlySpan<byte> interleaved, int channels, int plane)
-    {
-        var lut = ByteToUnit;
-        var pixels = new float[channels * plane];
-        if (channels == 1)
-        {
-            for (var i = 0; i < plane; i++)
-            {
-                pixels[i] = lut[interleaved[i]];
-            }
+    internal static float[] ToPlanar(ReadOnlySpan<byte> interleaved, int channels, int plane) =>
+        PlanarImage.FromInterleaved(interleaved, channels, plane);
 
-            return pixels;
-        }
-
-        for (var i = 0; i < plane; i++)
-        {
-            for (var c = 0; c < channels; c++)
-            {
-                pixels[(c * plane) + i] = lut[interleaved[(i * channels) + c]];
-            }
-        }
-
-        return pixels;
-    }
-
-    /// <summary><c>b / 255f</c> for every byte, as torchvision's ToTensor computes it.</summary>
-    private static readonly float[] ByteToUnit = CreateLookup();
-
-    private static float[] CreateLookup()
-    {
-        var lut = new float[256];
-        for (var i = 0; i < 256; i++)
-        {
-            lut[i] = i / 255f;
-        }
-
-        return lut;
-    }
-
-    /// <summary>Refuses an image whose header declares more than <see cref="MaxPixels"/> pixels.</summary>
-    private static void CheckSize(string name, int width, int height)
-    {
-        var limit = MaxPixels;
-        var pixels = (long)width * height;
-        if (pixels > limit)
-        {
-            var c = CultureInfo.InvariantCulture;
-            throw new DataException(string.Create(c,
-                $"Image '{name}' is {width}x{height} ({Megapixels(pixels)} megapixels), over the limit of {Megapixels(limit)} megapixels; it was not decoded. " +
-                $"Shrink the image, or raise the limit: tldsl --max-megapixels N (in code: ImageDecoder.MaxPixels)."));
-        }
-    }
-
-    private static string Megapixels(long pixels) => (pixels / 1e6).ToString("0.######", CultureInfo.InvariantCulture);
-
-    /// <summary>stb_image's reason, when it is printable text (a truncated PNG gives a string of NUL bytes).</summary>
-    private static string Corrupt(string? reason)
-    {
-        var text = reason?.Trim('\0', ' ', '\t', '\r', '\n');
-        var printable = !string.IsNullOrEmpty(text) && text.All(ch => !char.IsControl(ch)) && text.Any(char.IsLetter);
-        return printable ? $"truncated or corrupt image data ({text})" : "truncated or corrupt image data";
-    }
-
-    private static string NotAnImage(string name, string reason) =>
-        $"Cannot decode image '{name}': {reason}. Allowed formats: PNG, JPEG, BMP (also GIF, TGA, PSD, HDR, PNM).";
+    private static DecodedImage From(PlanarImage image) => new(image.Pixels, image.Channels, image.Height, image.Width);
 }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.ExceptionServices;
 using System.Threading.Tasks;
+using TLDsl.Inference;
 using TLDsl.Runtime.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -12,7 +13,9 @@ namespace TLDsl.Runtime.Data;
 
 /// <summary>Turns images of an <see cref="IImageSource"/> into network input batches: decode (in parallel), augment
 /// (training only), resize the shorter side to the target and centre-crop (bilinear, antialiased), adapt the channel
-/// count, reorder to BGR if the weights want it, normalise.</summary>
+/// count, reorder to BGR if the weights want it, normalise. Without random augmentation (evaluation, prediction, and
+/// training with none) every image goes through <see cref="EvaluationPreprocessing"/>, the managed implementation that
+/// ONNX Runtime prediction shares; random augmentations run on tensors here.</summary>
 public sealed class ImagePreprocessor
 {
     private static readonly float[] GrayWeights = [0.2989f, 0.587f, 0.114f];
@@ -21,6 +24,7 @@ public sealed class ImagePreprocessor
     private readonly float[] _scale;
     private readonly float[] _shift;
     private readonly bool _reverseChannels;
+    private readonly Lazy<EvaluationPreprocessing> _evaluation;
 
     /// <summary>Creates a preprocessor.</summary>
     /// <param name="size">The network input (height, width).</param>
@@ -60,7 +64,14 @@ public sealed class ImagePreprocessor
         _scale = channels == 1 && scale.Length != 1 ? [scale.Average()] : scale.Length == 1 ? Enumerable.Repeat(scale[0], channels).ToArray() : [.. scale];
         _shift = channels == 1 && shift.Length != 1 ? [shift.Average()] : shift.Length == 1 ? Enumerable.Repeat(shift[0], channels).ToArray() : [.. shift];
         _reverseChannels = reverse && channels == 3;
+        // Lazy: the offline ImageNet weights' mean image is read only when an image is first prepared.
+        _evaluation = new(() => new EvaluationPreprocessing(size.Height, size.Width, channels, scale, shift, reverse,
+            normalization.PixelShift(size.Height, size.Width)));
     }
+
+    /// <summary>The evaluation preprocessing (no augmentation) as the managed implementation that ONNX Runtime
+    /// prediction shares.</summary>
+    public EvaluationPreprocessing Evaluation => _evaluation.Value;
 
     /// <summary>The network input (height, width).</summary>
     public (int Height, int Width) Size { get; }
@@ -151,6 +162,11 @@ public sealed class ImagePreprocessor
     /// <summary>Augments (when <paramref name="randoms"/> is given), resizes, crops, adapts channels and normalises.</summary>
     private List<Group> Preprocess(List<(int Position, DecodedImage Image)> images, Random[]? randoms)
     {
+        if (randoms is null)
+        {
+            return [Prepare(images)];
+        }
+
         var groups = Stack(images);
         if (randoms is not null)
         {
@@ -185,6 +201,21 @@ public sealed class ImagePreprocessor
         }
 
         return result;
+    }
+
+    /// <summary>Every image through <see cref="EvaluationPreprocessing"/> (in parallel), as one group.</summary>
+    private Group Prepare(List<(int Position, DecodedImage Image)> images)
+    {
+        var evaluation = Evaluation;
+        int size = Channels * Size.Height * Size.Width;
+        var data = new float[images.Count * size];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
+        Parallel.For(0, images.Count, options, k =>
+        {
+            var image = images[k].Image;
+            evaluation.Apply(new PlanarImage(image.Pixels, image.Channels, image.Height, image.Width), data.AsSpan(k * size, size));
+        });
+        return new Group([.. images.Select(x => x.Position)], tensor(data, [images.Count, Channels, Size.Height, Size.Width]));
     }
 
     /// <summary>The label ids of the images, int64 <c>[B]</c>.</summary>

@@ -4,7 +4,9 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
+using TLDsl.Inference;
 using TLDsl.Runtime.IO;
+using TLDsl.Runtime.Onnx.Export;
 using TLDsl.Runtime.Pipelines;
 using TLDsl.Runtime.Surgery;
 using TLDsl.Spec.Registries;
@@ -46,6 +48,62 @@ public static class RunExporter
         AtomicFile.WriteAllText(readme, Readme(run, state));
         return new ExportResult(Path.GetFullPath(outDir), new[] { weights, pipeline, labels, readme }.Select(Path.GetFullPath).ToArray(),
             run.Checkpoint, state.Count);
+    }
+
+    /// <summary>Exports the run in <paramref name="runPath"/> as <c>model.onnx</c> (with TLDsl's metadata: labels,
+    /// input, normalisation, pipeline hash) and <c>labels.txt</c> to <paramref name="outDir"/>. The model is built in
+    /// memory first, so a module the exporter does not know fails before anything is written; each file is written
+    /// atomically.</summary>
+    /// <param name="runPath">The run folder.</param>
+    /// <param name="outDir">The export folder (created if needed).</param>
+    /// <param name="checkpoint">Which checkpoint.</param>
+    /// <param name="layout">The graph input: normalised NCHW floats (default), or [0, 1] NCHW floats / uint8 NHWC
+    /// pixels with the normalisation in the graph.</param>
+    /// <exception cref="OnnxExportException">A module cannot be exported, or the folder cannot be written.</exception>
+    public static ExportResult ExportOnnx(string runPath, string outDir, CheckpointChoice checkpoint = CheckpointChoice.Best,
+        OnnxInputLayout layout = OnnxInputLayout.NormalizedNchw)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(outDir);
+        using var run = RunModel.Open(runPath, checkpoint);
+        var proto = OnnxExporter.Build(run.Model, OnnxInfo(run, layout));
+        string model = Path.Combine(outDir, "model.onnx");
+        string labels = Path.Combine(outDir, "labels.txt");
+        OnnxExporter.Write(proto, model);
+        try
+        {
+            AtomicFile.WriteAllText(labels, string.Concat(run.Labels.Select(l => l + "\n")));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            File.Delete(model); // not one file without the other
+            throw new OnnxExportException($"cannot write '{Path.GetFullPath(labels)}': {e.Message}", e);
+        }
+
+        return new ExportResult(Path.GetFullPath(outDir), new[] { model, labels }.Select(Path.GetFullPath).ToArray(),
+            run.Checkpoint, proto.Graph.Initializer.Count);
+    }
+
+    /// <summary>The ONNX metadata of a run's model: its labels, the pipeline's input and the evaluation preprocessing.</summary>
+    public static OnnxModelInfo OnnxInfo(RunModel run, OnnxInputLayout layout = OnnxInputLayout.NormalizedNchw)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var evaluation = run.Preprocessor.Evaluation;
+        return new OnnxModelInfo
+        {
+            Labels = run.Labels,
+            Height = evaluation.Height,
+            Width = evaluation.Width,
+            Channels = evaluation.Channels,
+            Layout = layout,
+            Scale = evaluation.Scale,
+            Shift = evaluation.Shift,
+            ReverseChannels = evaluation.ReverseChannels,
+            PixelShift = evaluation.PixelShift,
+            NormalizationDescription = Describe(run.Preprocessor.Normalization),
+            PipelineSha256 = run.Pipeline.Hash,
+            PipelineName = run.Pipeline.Spec.Name,
+            Version = OnnxExporter.Version,
+        };
     }
 
     /// <summary>"Pipeline/time", the run folder's last two names: a path given with a trailing separator (as shells
@@ -121,7 +179,7 @@ public static class RunExporter
         HeadLayers.Of(layer.Kind).PyTorchFor(state.TryGetValue(string.Create(CultureInfo.InvariantCulture, $"head.{index}.weight"), out var w) ? w.shape : [],
             layer.Probability, layer.Bias);
 
-    private static string Describe(Models.Normalization normalization) => normalization switch
+    internal static string Describe(Models.Normalization normalization) => normalization switch
     {
         Models.MeanStdNormalization m => $"RGB in [0, 1], minus mean [{List(m.Mean)}], divided by std [{List(m.Std)}]",
         Models.BgrMeanNormalization b => $"RGB in [0, 255] reordered to BGR, minus mean [{List(b.BgrMean)}]",

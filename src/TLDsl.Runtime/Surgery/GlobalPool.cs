@@ -20,6 +20,9 @@ public sealed class GlobalPool : Module<Tensor, Tensor>
             : throw new System.ArgumentOutOfRangeException(nameof(kind), kind, "not a pooling kind.");
     }
 
+    /// <summary>Average, max or concat.</summary>
+    internal HeadLayerKind Kind => _kind;
+
     /// <inheritdoc/>
     public override Tensor forward(Tensor input)
     {

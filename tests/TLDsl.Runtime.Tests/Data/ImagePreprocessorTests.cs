@@ -83,7 +83,9 @@ public sealed class ImagePreprocessorTests
         using var image = tensor(source.Decode(0).Pixels, [1, 3, 20, 40]);
         using var resized = F.interpolate(image, [10, 20], mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);
         using var crop = resized[.., .., .., 5..15];
-        Assert.Equal(Values(crop), Values(batch));
+        // Evaluation runs the managed resize (TLDsl.Inference, shared with ONNX Runtime prediction): torch's values
+        // to float rounding.
+        AssertNear(Values(crop), Values(batch));
     }
 
     [Fact]
@@ -210,7 +212,7 @@ public sealed class ImagePreprocessorTests
         var pre = new ImagePreprocessor((16, 16), 3, Identity, [new RandomResizedCrop(1, 1, 1, 1)]);
         using var train = pre.Batch(source, [0, 1], true, 3, 0);
         using var eval = pre.Batch(source, [0, 1], false, 3, 0);
-        Assert.Equal(Values(eval), Values(train));
+        AssertNear(Values(eval), Values(train)); // torch's resize in training, the managed one in evaluation
     }
 
     [Fact]
@@ -372,5 +374,12 @@ public sealed class ImagePreprocessorTests
         {
             set_num_threads(threads);
         }
+    }
+
+    private static void AssertNear(float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        var worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+        Assert.True(worst <= 2e-6, $"differs by {worst}");
     }
 }

@@ -57,6 +57,9 @@ public sealed class OnnxGraphModule : Module<Tensor, Tensor>, IGraphBackbone
         }
     }
 
+    /// <summary>The compiled graph and the nodes this module runs (the ONNX exporter rewrites them with trained weights).</summary>
+    internal (OnnxCompiledGraph Graph, IReadOnlyList<OnnxNodeInfo> Plan) Compiled => (_graph, _plan);
+
     /// <summary>The file's ONNX model.</summary>
     public OnnxModel Model => _graph.Graph.Model;
 
