@@ -11,13 +11,17 @@ internal static class ExportCommand
     public static Command Create()
     {
         var run = new Argument<string>("run") { Description = "A run folder printed by 'tldsl train'." };
-        var output = new Option<string?>("--out") { Description = "The export folder (default: <run>/export)." };
+        var output = new Option<string?>("--out", "-o") { Description = "The export folder (default: <run>/export)." };
         var checkpoint = Text.CheckpointOption();
+        var target = TorchrunExport.TargetOption();
         var command = new Command("export", "Export a run's model: model.safetensors (base model keys + head.N), pipeline.tl.yaml, labels.txt and a README.md on loading it in PyTorch.");
         command.Arguments.Add(run);
         command.Options.Add(output);
         command.Options.Add(checkpoint);
-        command.SetAction(parse => Run(parse.GetValue(run)!, parse.GetValue(output), Text.Checkpoint(parse.GetValue(checkpoint)!)));
+        command.Options.Add(target);
+        command.SetAction(parse => parse.GetValue(target) == TorchrunExport.Target
+            ? TorchrunExport.Run(parse.GetValue(run)!, parse.GetValue(output))
+            : Run(parse.GetValue(run)!, parse.GetValue(output), Text.Checkpoint(parse.GetValue(checkpoint)!)));
         return command;
     }
 
