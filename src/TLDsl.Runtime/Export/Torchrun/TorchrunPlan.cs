@@ -30,7 +30,7 @@ internal static class TorchrunPlan
     public const string Format = "tldsl-torchrun/1";
 
     /// <summary>The catalogue models the program can build, with torchvision's (or its own) module for each.</summary>
-    public static readonly IReadOnlyList<string> Architectures = ["small_cnn", "resnet18", "resnet34", "resnet50", "resnet18_imagenet"];
+    public static readonly IReadOnlyList<string> Architectures = ["small_cnn", "resnet18", "resnet34", "resnet50", "resnet18_imagenet", "mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large"];
 
     /// <summary>Refuses what the program cannot express, naming the key; called before the model or data are built.</summary>
     /// <exception cref="PipelineException">A feature the exported program would not reproduce.</exception>

@@ -233,6 +233,8 @@ def create_architecture(name: str) -> nn.Module:
     if name == "resnet18_imagenet":
         # The offline ImageNet ResNet-18: layer4 has three blocks, and the model is headless.
         return resnet.ResNet(resnet.BasicBlock, [2, 2, 2, 3])
+    if name in ("mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large"):
+        return getattr(torchvision.models, name)()
     raise ValueError(f"base model '{name}' is not one this program can build")
 
 
