@@ -16,7 +16,7 @@ import math
 import os
 import struct
 from collections import OrderedDict
-from typing import Any, Callable, Iterator, Optional, Sequence
+from typing import Any, Iterator, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -728,5 +728,3 @@ def iter_chunks(values: Sequence[int], size: int) -> Iterator[Sequence[int]]:
     for start in range(0, len(values), size):
         yield values[start:start + size]
 
-
-ForwardFn = Callable[[Tensor], Tensor]

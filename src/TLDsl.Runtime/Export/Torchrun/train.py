@@ -376,7 +376,10 @@ class Trainer:
             self._apply_trainability(phases[p])
         self.optimizer.load_state_dict(saved["optimizer"])
         rng = saved["rng"]
-        torch.set_rng_state(rng[self.p.rank] if len(rng) == self.p.world else rng[0])
+        cpu, cuda = rng[self.p.rank] if len(rng) == self.p.world else rng[0]
+        torch.set_rng_state(cpu)
+        if cuda is not None and self.p.device.type == "cuda":
+            torch.cuda.set_rng_state(cuda, self.p.device)
         if self.p.main:
             truncate_metrics(run, state["Epoch"])
             print(f"resumed from {folder}: phase {state['Phase'] + 1}, epoch {state['Epoch']}, step {state['Step']}", flush=True)
@@ -524,7 +527,8 @@ class Trainer:
 
     def _checkpoint(self, state: dict[str, Any], best: bool = False) -> str:
         """Rank 0 writes the checkpoint (with every rank's random state, for an exact resume); all ranks wait for it."""
-        rng_states = self.p.gather(torch.get_rng_state())
+        cuda = torch.cuda.get_rng_state(self.p.device) if self.p.device.type == "cuda" else None
+        rng_states = self.p.gather((torch.get_rng_state(), cuda))
         name = checkpoint_name(state)
         if self.p.main:
             save_checkpoint(self.run, self.model, self.optimizer, state, rng_states)
