@@ -69,6 +69,11 @@ public sealed class TorchrunRunTests(TwoWorkerRun fixture) : IClassFixture<TwoWo
         Assert.True(predict.ExitCode == 0, predict.ToString());
         Assert.Equal(5, predict.Stdout.Split('\n').Count(l => l.Contains(".png", StringComparison.Ordinal)));
 
+        string exported = Path.Combine(fixture.Folder, "exported");
+        var export = await CliProcess.RunAsync(null, "export", run, "-o", exported);
+        Assert.True(export.ExitCode == 0, export.ToString());
+        Assert.True(File.Exists(Path.Combine(exported, "model.safetensors")), export.ToString());
+
         // TLDsl's own forward pass over the test split, from the run's best checkpoint, against the program's.
         var rows = File.ReadAllLines(Path.Combine(run, "test-predictions.csv")).Skip(1)
             .Select(l => l.Split(',')).ToArray();
