@@ -18,12 +18,12 @@ public sealed class TorchrunBadInputTests : IDisposable
     {
         string pipeline = TorchrunHarness.SmallCnnPipeline(_folder, "Unsupported", epochs: 1);
         File.WriteAllText(pipeline, File.ReadAllText(pipeline)
-            .Replace("base: { model: small_cnn, drop: [classifier] }", "base: { model: mobilenet_v2, drop: [classifier] }", StringComparison.Ordinal)
+            .Replace("base: { model: small_cnn, drop: [classifier] }", "base: { model: vgg11, drop: [classifier] }", StringComparison.Ordinal)
             .Replace("input: { size: [28, 28], channels: 1, normalize: { mean: [0.286], std: [0.353] } }", "input: { size: [32, 32], channels: 1, normalize: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } }", StringComparison.Ordinal));
         string target = Path.Combine(_folder, "program");
         var export = await CliProcess.RunAsync(null, "export", pipeline, "--target", "torchrun", "-o", target);
         Assert.True(export.ExitCode == 1, export.ToString());
-        Assert.StartsWith($"error: {pipeline}: base.model: cannot export for torchrun: 'mobilenet_v2' is not one the program builds", export.Stderr, StringComparison.Ordinal);
+        Assert.StartsWith($"error: {pipeline}: base.model: cannot export for torchrun: 'vgg11' is not one the program builds", export.Stderr, StringComparison.Ordinal);
         Assert.Single(export.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.False(Directory.Exists(target));
         Assert.Empty(Directory.GetDirectories(_folder));
