@@ -11,20 +11,24 @@ internal static class ExportCommand
 {
     public static Command Create()
     {
-        var run = new Argument<string>("run") { Description = "A run folder printed by 'tldsl train'." };
-        var output = new Option<string?>("--out") { Description = "The export folder (default: <run>/export)." };
+        var run = new Argument<string>("run") { Description = "A run folder printed by 'tldsl train' (with --target torchrun: a pipeline file)." };
+        var output = new Option<string?>("--out", "-o") { Description = "The export folder (default: <run>/export)." };
         var checkpoint = Text.CheckpointOption();
         var format = new Option<string>("--format") { Description = "safetensors (for PyTorch) or onnx (for ONNX Runtime: model.onnx with labels and preprocessing in its metadata).", DefaultValueFactory = _ => "safetensors" };
         format.AcceptOnlyFromAmong("safetensors", "onnx");
         var onnxInput = new Option<string>("--onnx-input") { Description = "With --format onnx, what the graph takes: normalized (float NCHW, normalised by the caller), unit (float NCHW in [0, 1]) or uint8 (uint8 NHWC pixels); the last two put the normalisation into the graph.", DefaultValueFactory = _ => "normalized" };
         onnxInput.AcceptOnlyFromAmong("normalized", "unit", "uint8");
-        var command = new Command("export", "Export a run's model: model.safetensors (base model keys + head.N), pipeline.tl.yaml, labels.txt and a README.md on loading it in PyTorch.");
+        var target = TorchrunExport.TargetOption();
+        var command = new Command("export", "Export a run's model (safetensors for PyTorch or ONNX for ONNX Runtime, with pipeline.tl.yaml, labels.txt and a README.md), or a pipeline as a PyTorch DDP program (--target torchrun).");
         command.Arguments.Add(run);
         command.Options.Add(output);
         command.Options.Add(checkpoint);
         command.Options.Add(format);
         command.Options.Add(onnxInput);
-        command.SetAction(parse => parse.GetValue(format) == "onnx"
+        command.Options.Add(target);
+        command.SetAction(parse => parse.GetValue(target) == TorchrunExport.Target
+            ? TorchrunExport.Run(parse.GetValue(run)!, parse.GetValue(output))
+            : parse.GetValue(format) == "onnx"
             ? RunOnnx(parse.GetValue(run)!, parse.GetValue(output), Text.Checkpoint(parse.GetValue(checkpoint)!), parse.GetValue(onnxInput)!)
             : Run(parse.GetValue(run)!, parse.GetValue(output), Text.Checkpoint(parse.GetValue(checkpoint)!)));
         return command;

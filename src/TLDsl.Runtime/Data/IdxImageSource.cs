@@ -138,7 +138,11 @@ public sealed class IdxImageSource : IImageSource
     /// <inheritdoc/>
     public override string ToString() => $"IDX images '{_imagesPath}'";
 
-    private int FileItem(int index) => _items is null ? index : _items[index];
+    /// <summary>The item of the IDX file that source index <paramref name="index"/> reads (they differ with a class subset).</summary>
+    internal int FileItem(int index) => _items is null ? index : _items[index];
+
+    /// <summary>The IDX image file.</summary>
+    internal string ImagesPath => _imagesPath;
 
     private (int[] Items, int[] Labels) Subset(ReadOnlySpan<byte> fileLabels, IReadOnlyList<int> classes, string labelsPath)
     {

@@ -82,6 +82,15 @@ public sealed class ImagePreprocessor
     /// <summary>The normalisation applied last.</summary>
     public Normalization Normalization { get; }
 
+    /// <summary>Per network channel, the factor of <c>x' = x * scale + shift</c> (after the channel count is adapted).</summary>
+    internal IReadOnlyList<float> ChannelScale => _scale;
+
+    /// <summary>Per network channel, the shift of <c>x' = x * scale + shift</c>.</summary>
+    internal IReadOnlyList<float> ChannelShift => _shift;
+
+    /// <summary>Whether RGB batches are reversed to BGR before normalising.</summary>
+    internal bool ReversesChannels => _reverseChannels;
+
     /// <summary>The training-time augmentations, in order.</summary>
     public IReadOnlyList<Augmentation> Augmentations => _augmentations;
 

@@ -286,7 +286,7 @@ public sealed class TransferModel : Module<Tensor, Tensor>
         module is TorchSharp.Modules.BatchNorm && rule.BatchNorm != BatchNormPolicy.Eval;
 
     /// <summary>Every module (by full name) that <paramref name="matches"/> accepts, or that lies under one it accepts.</summary>
-    private IEnumerable<(string Name, Module Module)> Covered(Func<string, bool> matches)
+    internal IEnumerable<(string Name, Module Module)> Covered(Func<string, bool> matches)
     {
         var roots = _modulesByName.Keys.Where(n => n.Length > 0 && matches(n)).ToList();
         foreach (var (name, module) in _modulesByName)

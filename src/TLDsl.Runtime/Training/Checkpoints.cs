@@ -103,7 +103,7 @@ public static class Checkpoints
         var state = ReadWeights(checkpoint, model.state_dict().Keys);
         try
         {
-            Weights.StateDictLoader.Load(model, state, Path.Combine(checkpoint, "model.dat"), allowMissing: _ => false);
+            Weights.StateDictLoader.Load(model, state, ModelFile(checkpoint), allowMissing: _ => false);
         }
         finally
         {
@@ -118,7 +118,7 @@ public static class Checkpoints
 
     private static Dictionary<string, Tensor> ReadWeights(string checkpoint, IEnumerable<string>? expected)
     {
-        var state = Weights.StateDictFile.Read(Path.Combine(checkpoint, "model.dat"));
+        var state = Weights.StateDictFile.Read(ModelFile(checkpoint));
         string frozen = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpoint))!, FrozenFile);
         if (!File.Exists(frozen))
         {
@@ -147,6 +147,15 @@ public static class Checkpoints
             }
         }
         return state;
+    }
+
+    /// <summary>A checkpoint's weights file: TLDsl's <c>model.dat</c>, or the <c>model.safetensors</c> (every weight) that a
+    /// program exported for torchrun writes; either is read by the strict reader of its format.</summary>
+    internal static string ModelFile(string checkpoint)
+    {
+        string dat = Path.Combine(checkpoint, "model.dat");
+        string safetensors = Path.Combine(checkpoint, "model.safetensors");
+        return !File.Exists(dat) && File.Exists(safetensors) ? safetensors : dat;
     }
 
     /// <summary>Parameters no phase of the run trains (the optimizer holds every one that some phase does).</summary>

@@ -301,9 +301,13 @@ public sealed class Trainer
     private FeatureCache BuildCache(int prefix, IImageSource source, int[] indices) =>
         FeatureCache.Build(_model, prefix, source, indices, _data.Preprocessor, _plan.BatchSize, _plan.Seed, _plan.CacheMemoryBytes, _run.Cache, _observer);
 
-    private double[] BaseRates(PhasePlan phase, IReadOnlyList<string> names)
+    private double[] BaseRates(PhasePlan phase, IReadOnlyList<string> names) => BaseRates(phase, _plan.Optimizer, names);
+
+    /// <summary>Each parameter's rate in <paramref name="phase"/> before the schedule: the first matching rule's, else the
+    /// phase's, else the optimizer's (the torchrun exporter resolves the same rates).</summary>
+    internal static double[] BaseRates(PhasePlan phase, OptimizerPlan optimizer, IReadOnlyList<string> names)
     {
-        double fallback = phase.LearningRate ?? _plan.Optimizer.LearningRate;
+        double fallback = phase.LearningRate ?? optimizer.LearningRate;
         return names.Select(name => phase.LearningRates.FirstOrDefault(r => r.Matches(name))?.LearningRate ?? fallback).ToArray();
     }
 
@@ -332,8 +336,11 @@ public sealed class Trainer
         return order;
     }
 
-    private string MonitoredMetric() =>
-        _plan.EarlyStopping?.Metric ?? _plan.Checkpoint.Metric ?? (_data.ValidIndices.Length > 0 ? "valid.accuracy" : "train.loss");
+    private string MonitoredMetric() => MonitoredMetric(_plan, _data.ValidIndices.Length > 0);
+
+    /// <summary>The metric that decides "improved" (best checkpoint, early stopping).</summary>
+    internal static string MonitoredMetric(TrainingPlan plan, bool hasValidation) =>
+        plan.EarlyStopping?.Metric ?? plan.Checkpoint.Metric ?? (hasValidation ? "valid.accuracy" : "train.loss");
 
     private TrainingState Monitor(TrainingState state, EpochRecord record, out bool improved, out bool stopEarly)
     {
