@@ -34,6 +34,7 @@ public sealed class Trainer
     private readonly RunFolder _run;
     private readonly ITrainingObserver _observer;
     private readonly MetricsLog _metrics;
+    private WeightAverage? _average;
 
     /// <summary>Creates a trainer. Seed torch (<c>torch.manual_seed</c>) before building the model for a reproducible head.</summary>
     public Trainer(TransferModel model, DataPlan data, TrainingPlan plan, RunFolder run, ITrainingObserver? observer = null)
@@ -64,10 +65,12 @@ public sealed class Trainer
         var trained = _model.TrainableAcross(_plan.Phases.Select(p => (p.Unfreeze, p.Freeze)));
         using var optimizer = new RunOptimizer(_model.named_parameters().Where(p => trained.Contains(p.name)), _plan.Optimizer);
         var state = new TrainingState();
+        using var average = _average = _plan.Ema is { } ema ? WeightAverage.Start(_model, ema, trained) : null;
         if (resumeFrom is not null)
         {
             state = Checkpoints.ReadState(resumeFrom);
-            Checkpoints.LoadModel(resumeFrom, _model);
+            Checkpoints.LoadModel(resumeFrom, _model, averaged: false);
+            average?.Load(resumeFrom);
             for (int p = 0; p <= Math.Min(state.Phase, _plan.Phases.Count - 1); p++)
             {
                 ApplyTrainability(_plan.Phases[p]);
@@ -109,7 +112,7 @@ public sealed class Trainer
             }
         }
         state = state with { Finished = true, StopReason = state.StopReason ?? "all phases completed" };
-        last = Checkpoints.Save(_run, _model, optimizer, state) is { } name ? System.IO.Path.Combine(_run.Checkpoints, name) : last;
+        last = Checkpoints.Save(_run, _model, optimizer, state, average) is { } name ? System.IO.Path.Combine(_run.Checkpoints, name) : last;
         Checkpoints.Prune(_run, _plan.Checkpoint.Keep);
         var records = _metrics.Read();
         if (records.Count > 0)
@@ -129,7 +132,9 @@ public sealed class Trainer
         _observer.PhaseStarted(phase.Name, state.Phase, _plan.Phases.Count, phase.Epochs, cache);
 
         using var trainCache = cache ? BuildCache(prefix, _data.Train, _data.TrainIndices) : null;
-        using var validCache = cache ? BuildCache(prefix, _data.Valid, _data.ValidIndices) : null;
+        // The average is validated; a frozen prefix an earlier phase trained differs from its average, so with
+        // train.ema validation computes its features afresh.
+        using var validCache = cache && _average is null ? BuildCache(prefix, _data.Valid, _data.ValidIndices) : null;
 
         int n = _data.TrainIndices.Length;
         if (n == 0)
@@ -150,6 +155,7 @@ public sealed class Trainer
         long stepsPerEpoch = ((long)batches + accumulate - 1) / accumulate;
         long totalSteps = stepsPerEpoch * phase.Epochs;
         using var classWeights = _plan.ClassWeights is { Count: > 0 } w ? tensor(w.ToArray()) : null;
+        var mixes = _data.Preprocessor.Mixes;
 
         string? lastCheckpoint = null;
         ClassificationMetrics? validation = null;
@@ -176,14 +182,11 @@ public sealed class Trainer
                         sampleIndices[i] = _data.TrainIndices[positions[i]];
                     }
                     var y = ImagePreprocessor.Labels(_data.Train, sampleIndices);
-                    var logits = trainCache is null
-                        ? _model.call(_data.Preprocessor.Batch(_data.Train, sampleIndices, train: true, _plan.Seed, state.Epoch))
-                        : _model.ForwardFrom(trainCache.Gather(positions), prefix);
-                    var perSample = nn.functional.cross_entropy(logits, y, classWeights, reduction: nn.Reduction.None, label_smoothing: _plan.LabelSmoothing);
-                    if (classWeights is not null)
-                    {
-                        perSample = perSample * classWeights.index_select(0, y);
-                    }
+                    var x = trainCache is null ? _data.Preprocessor.Batch(_data.Train, sampleIndices, train: true, _plan.Seed, state.Epoch) : null;
+                    // Mixup/cutmix disable the feature cache (HasRandomAugmentation), so they always have pixels to mix.
+                    var mixed = x is not null && mixes.Count > 0 ? BatchMixing.Apply(x, y, sampleIndices, mixes, _plan.Seed, state.Epoch) : null;
+                    var logits = x is not null ? _model.call(mixed?.Images ?? x) : _model.ForwardFrom(trainCache!.Gather(positions), prefix);
+                    var perSample = TrainingLoss.PerSample(logits, y, mixed, classWeights, _plan.LabelSmoothing);
                     var total = perSample.sum();
                     lossSum = total.item<float>();
                     if (!double.IsFinite(lossSum))
@@ -216,10 +219,11 @@ public sealed class Trainer
                         optimizer.Optimizer.step();
                         optimizer.Optimizer.zero_grad();
                     }
+                    _average?.Update(_model, state.Step);
                     state = state with { Step = state.Step + 1, PhaseStep = state.PhaseStep + 1 };
                     if ((stopAfterSteps is long stop && state.Step >= stop) || cancellation.IsCancellationRequested)
                     {
-                        string name = Checkpoints.Save(_run, _model, optimizer, state);
+                        string name = Checkpoints.Save(_run, _model, optimizer, state, _average);
                         _observer.Message($"stopped after step {state.Step}; checkpoint {name}");
                         return new PhaseOutcome(state, true, System.IO.Path.Combine(_run.Checkpoints, name), validation);
                     }
@@ -233,9 +237,13 @@ public sealed class Trainer
                 throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
                     $"phase '{phase.Name}', epoch {state.Epoch + 1} trained no sample ({n} samples, batch {batchSize}, {batches} batches); not recording it as trained."));
             }
-            validation = _data.ValidIndices.Length > 0
-                ? Evaluator.Evaluate(_model, _data.Valid, _data.ValidIndices, _data.Preprocessor, batchSize, _plan.Seed, validCache, prefix)
-                : null;
+            // With train.ema the average is validated (and so decides the best checkpoint).
+            using (_average?.Apply(_model))
+            {
+                validation = _data.ValidIndices.Length > 0
+                    ? Evaluator.Evaluate(_model, _data.Valid, _data.ValidIndices, _data.Preprocessor, batchSize, _plan.Seed, validCache, prefix)
+                    : null;
+            }
             var record = new EpochRecord(state.Epoch + 1, phase.Name, state.Step, optimizer.RateOf(optimizer.Names.Count - 1),
                 state.EpochLossSum / Math.Max(1, state.EpochSeen), (double)state.EpochCorrect / Math.Max(1, state.EpochSeen),
                 validation?.Loss, validation?.Accuracy, validation?.Top5, validation?.MacroF1, watch.Elapsed.TotalSeconds,
@@ -248,7 +256,7 @@ public sealed class Trainer
             bool lastEpochOfRun = stopEarly || (e + 1 == phase.Epochs && state.Phase + 1 == _plan.Phases.Count);
             if (improved || lastEpochOfRun || (state.Epoch % Math.Max(1, _plan.Checkpoint.EveryEpochs)) == 0)
             {
-                string name = Checkpoints.Save(_run, _model, optimizer, state);
+                string name = Checkpoints.Save(_run, _model, optimizer, state, _average);
                 lastCheckpoint = System.IO.Path.Combine(_run.Checkpoints, name);
                 if (improved)
                 {

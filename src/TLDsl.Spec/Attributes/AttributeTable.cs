@@ -34,6 +34,9 @@ internal static class AttributeTable
         ["DataFolder"] = new[] { "Split", "SplitSeed", "LimitPerClass", "LimitSeed" },
         ["DataIdx"] = new[] { "Split", "SplitSeed", "LimitPerClass", "LimitSeed", "Classes" },
         ["DataCsv"] = new[] { "Root", "Split", "SplitSeed", "LimitPerClass", "LimitSeed" },
+        ["Augment"] = System.Array.Empty<string>(),
+        ["Tta"] = System.Array.Empty<string>(),
+        ["Ema"] = new[] { "Warmup" },
     };
 
     /// <summary>Head layer attributes: their first constructor argument is the order.</summary>
