@@ -144,7 +144,9 @@ internal sealed class AttributeTranslator
     private void ApplyAugment(AttributeOccurrence a, NodeLocation at)
     {
         var words = Positional(a, 0);
-        var items = words is null ? new List<YNode>() : words.Strings.Select(w => (YNode)Plain(w, at)).ToList();
+        var items = words is null ? new List<YNode>()
+            : words.Kind == AttributeValueKind.Text ? new List<YNode> { Plain(words.Text ?? string.Empty, at) }
+            : words.Strings.Select(w => (YNode)Plain(w, at)).ToList();
         var list = new YSequence(at, items);
         Set(Child(_root, "data", at), a.Name == "Augment" ? "augment" : "tta", list, at);
     }
