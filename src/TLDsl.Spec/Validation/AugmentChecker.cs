@@ -7,9 +7,9 @@ using TLDsl.Spec.Text;
 namespace TLDsl.Spec.Validation;
 
 /// <summary>
-/// Checks on <c>data.augment</c> and <c>data.tta</c> that span several values: [min, max] pairs in order, mixup and
-/// cutmix listed once each, test-time views listed once, and quarter turns only on a square input (a turned
-/// 112×96 image is 96×112, which the network does not take).
+/// Checks on <c>data.augment</c> and <c>data.tta</c> that span several values: [min, max] pairs in order, a reflected
+/// padding narrower than the input, mixup and cutmix listed once each, test-time views listed once, and quarter turns
+/// only on a square input (a turned 112×96 image is 96×112, which the network does not take).
 /// </summary>
 internal sealed class AugmentChecker
 {
@@ -33,6 +33,15 @@ internal sealed class AugmentChecker
             {
                 CheckPair(path + ".random_erasing.scale", erasing.ScaleMin, erasing.ScaleMax);
                 CheckPair(path + ".random_erasing.ratio", erasing.RatioMin, erasing.RatioMax);
+            }
+
+            // Mirroring needs a border to mirror: libtorch refuses a reflected padding as wide as the image.
+            var side = System.Math.Min(input.Height, input.Width);
+            if (augment is PadCropSpec { Reflect: true } pad && pad.Padding >= side && !_ctx.Checker.HasErrorsUnder("input")
+                && _ctx.Locator.Has(path + ".pad_crop.padding"))
+            {
+                _ctx.Report(DiagnosticDescriptors.OutOfRange, path + ".pad_crop.padding", path + ".pad_crop.padding with fill: reflect",
+                    "less than the input's shorter side (" + I(side) + ")", I(pad.Padding));
             }
 
             // Each sample draws which of mixup and cutmix it gets: listing one twice has no meaning.

@@ -71,6 +71,7 @@ public class AugmentationSpecTests
     [InlineData("[{ random_erasing: { p: 1.5 } }]", "", "", "TLD0008", 8, "p")]
     [InlineData("[{ mixup: { alpha: 0 } }]", "", "", "TLD0008", 8, "alpha")]
     [InlineData("[{ pad_crop: { padding: 0 } }]", "", "", "TLD0008", 8, "padding")]
+    [InlineData("[{ pad_crop: { padding: 64, fill: reflect } }]", "", "", "TLD0008", 8, "data.augment[0].pad_crop.padding with fill: reflect must be less than the input's shorter side (64), but is 64")]
     [InlineData("[{ trivial_augment: { bins: 1 } }]", "", "", "TLD0008", 8, "bins")]
     [InlineData("[mixup, flip, { mixup: { alpha: 0.4 } }]", "", "", "TLD0005", 8, "Duplicate key 'mixup' in data.augment")]
     [InlineData("[]", "  tta: [flip, flip]", "", "TLD0005", 9, "Duplicate key 'flip' in data.tta")]
