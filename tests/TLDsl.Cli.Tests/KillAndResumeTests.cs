@@ -15,16 +15,27 @@ public sealed class KillAndResumeTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    [Fact]
-    public async Task A_killed_run_resumed_ends_bit_identical_to_an_uninterrupted_run()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_killed_run_resumed_ends_bit_identical_to_an_uninterrupted_run(bool regularised)
     {
-        string pipeline = Path.Combine(_folder, "Kill.tl.yaml");
-        File.WriteAllText(pipeline, File.ReadAllText(TestFiles.TinyPipeline(_folder, "Kill"))
-            .Replace("- { name: head, epochs: 1 }", "- { name: head, epochs: 12, schedule: one_cycle }", StringComparison.Ordinal));
+        // Regularised: the new augmentations, mixup/cutmix and the weight average, whose ema.dat must match too.
+        string name = regularised ? "KillMix" : "Kill";
+        string pipeline = Path.Combine(_folder, name + ".tl.yaml");
+        string yaml = File.ReadAllText(TestFiles.TinyPipeline(_folder, name))
+            .Replace("- { name: head, epochs: 1 }", "- { name: head, epochs: 12, schedule: one_cycle }", StringComparison.Ordinal);
+        if (regularised)
+        {
+            yaml = yaml
+                .Replace("  limit_per_class: 10", "  limit_per_class: 10\n  augment: [trivial_augment, pad_crop, random_erasing, { mixup: { alpha: 0.4 } }, cutmix]", StringComparison.Ordinal)
+                .Replace("  runs: runs", "  runs: runs\n  ema: { decay: 0.9 }", StringComparison.Ordinal);
+        }
+        File.WriteAllText(pipeline, yaml);
 
         var whole = await CliProcess.RunAsync(null, "train", pipeline, "--runs", Path.Combine(_folder, "whole"));
         Assert.True(whole.ExitCode == 0, whole.ToString());
-        string wholeRun = Directory.GetDirectories(Path.Combine(_folder, "whole", "Kill")).Single();
+        string wholeRun = Directory.GetDirectories(Path.Combine(_folder, "whole", name)).Single();
 
         string killedRoot = Path.Combine(_folder, "killed");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -50,7 +61,7 @@ public sealed class KillAndResumeTests : IDisposable
             await process.WaitForExitAsync();
         }
 
-        string killedRun = Directory.GetDirectories(Path.Combine(killedRoot, "Kill")).Single();
+        string killedRun = Directory.GetDirectories(Path.Combine(killedRoot, name)).Single();
         foreach (var checkpoint in Directory.GetDirectories(Path.Combine(killedRun, "checkpoints")).Where(d => !Path.GetFileName(d).StartsWith('.')))
         {
             foreach (var file in new[] { "model.dat", "optimizer.dat", "rng.dat", "state.json" })
@@ -63,9 +74,12 @@ public sealed class KillAndResumeTests : IDisposable
         var resumed = await CliProcess.RunAsync(null, "train", "--resume", killedRun);
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
 
-        byte[] expected = File.ReadAllBytes(Path.Combine(LastCheckpoint(wholeRun), "model.dat"));
-        byte[] actual = File.ReadAllBytes(Path.Combine(LastCheckpoint(killedRun), "model.dat"));
-        Assert.True(expected.AsSpan().SequenceEqual(actual), "the resumed run's final weights differ from the uninterrupted run's");
+        foreach (var file in regularised ? new[] { "model.dat", "ema.dat" } : ["model.dat"])
+        {
+            byte[] expected = File.ReadAllBytes(Path.Combine(LastCheckpoint(wholeRun), file));
+            byte[] actual = File.ReadAllBytes(Path.Combine(LastCheckpoint(killedRun), file));
+            Assert.True(expected.AsSpan().SequenceEqual(actual), $"the resumed run's final {file} differs from the uninterrupted run's");
+        }
         // The weights no phase trains are written once per run, by whichever process got there first.
         byte[] frozenWhole = File.ReadAllBytes(Path.Combine(wholeRun, "checkpoints", "frozen.dat"));
         byte[] frozenKilled = File.ReadAllBytes(Path.Combine(killedRun, "checkpoints", "frozen.dat"));

@@ -118,3 +118,93 @@ public sealed record ColorJitter(double Brightness, double Contrast, double Satu
         }
     }
 }
+
+/// <summary>torchvision's TrivialAugmentWide: per image one operation drawn uniformly from identity, shear x/y,
+/// translate x/y, rotate, brightness, colour, contrast, sharpness, posterize, solarize, autocontrast and equalize, at a
+/// magnitude drawn uniformly from <see cref="Bins"/> levels (signed operations turn either way). Translations are up to
+/// 32/224 of the image side (torchvision's 32 pixels at 224) and solarize thresholds run from 1 down to 0, so that
+/// the strength does not depend on the decoded image's size.</summary>
+/// <param name="Bins">Magnitude levels, at least 2 (torchvision's default 31).</param>
+public sealed record TrivialAugment(int Bins = 31) : Augmentation
+{
+    /// <inheritdoc/>
+    public override bool IsRandom => true;
+
+    internal override void Validate()
+    {
+        if (Bins < 2)
+        {
+            throw new ArgumentException($"trivial_augment: bins must be at least 2, got {Bins}.");
+        }
+    }
+}
+
+/// <summary>torchvision's RandomErasing, on the normalised network input: with probability <see cref="P"/> a rectangle
+/// of <c>[ScaleMin, ScaleMax]</c> of the area and a log-uniform aspect ratio in <c>[RatioMin, RatioMax]</c> is set to 0
+/// (the mean colour) or, with <see cref="RandomValue"/>, to standard normal noise per pixel (timm's mode "pixel").</summary>
+/// <param name="P">Probability in [0, 1].</param>
+/// <param name="ScaleMin">Smallest area fraction, in (0, 1].</param>
+/// <param name="ScaleMax">Largest area fraction, in [ScaleMin, 1].</param>
+/// <param name="RatioMin">Smallest height/width ratio.</param>
+/// <param name="RatioMax">Largest height/width ratio.</param>
+/// <param name="RandomValue">Noise instead of 0.</param>
+public sealed record RandomErasing(double P = 0.5, double ScaleMin = 0.02, double ScaleMax = 0.33, double RatioMin = 0.3, double RatioMax = 3.3,
+    bool RandomValue = false) : Augmentation
+{
+    /// <inheritdoc/>
+    public override bool IsRandom => P > 0;
+
+    internal override void Validate()
+    {
+        if (!(P >= 0 && P <= 1))
+        {
+            throw new ArgumentException($"random_erasing: p must be in [0, 1], got {P}.");
+        }
+
+        if (!(ScaleMin > 0 && ScaleMin <= ScaleMax && ScaleMax <= 1) || !(RatioMin > 0 && RatioMin <= RatioMax))
+        {
+            throw new ArgumentException($"random_erasing: scale must satisfy 0 < min <= max <= 1 and ratio 0 < min <= max, got [{ScaleMin}, {ScaleMax}] and [{RatioMin}, {RatioMax}].");
+        }
+    }
+}
+
+/// <summary>torchvision's RandomCrop with padding, on the network-sized image: padded by <see cref="Padding"/> pixels
+/// a side (black, or mirrored with <see cref="Reflect"/>), then cropped back to the input size at an offset drawn
+/// uniformly — a random shift of up to <see cref="Padding"/> pixels each way.</summary>
+/// <param name="Padding">Pixels a side, at least 1 (with <see cref="Reflect"/>, less than the input's shorter side).</param>
+/// <param name="Reflect">Mirror the border instead of padding with black.</param>
+public sealed record PadCrop(int Padding = 4, bool Reflect = false) : Augmentation
+{
+    /// <inheritdoc/>
+    public override bool IsRandom => true;
+
+    internal override void Validate()
+    {
+        if (Padding < 1)
+        {
+            throw new ArgumentException($"pad_crop: padding must be at least 1, got {Padding}.");
+        }
+    }
+}
+
+/// <summary>Mixup (Zhang et al.) or CutMix (Yun et al.) across the batch: with probability <see cref="P"/> a sample is
+/// mixed with its partner (the sample at the mirrored position of the batch, as timm pairs them) by a share λ drawn
+/// from Beta(<see cref="Alpha"/>, <see cref="Alpha"/>): blended (mixup) or with a rectangle of area 1 - λ pasted in
+/// (cutmix). The loss is λ × loss(own label) + (1 - λ) × loss(partner's label), each with the pipeline's label
+/// smoothing (timm's soft targets). When both are listed, each sample picks one of the two with equal chance.</summary>
+/// <param name="CutMix">Paste a rectangle instead of blending.</param>
+/// <param name="Alpha">The Beta distribution's parameter, &gt; 0.</param>
+/// <param name="P">Probability per sample, in [0, 1].</param>
+public sealed record Mix(bool CutMix, double Alpha, double P = 1) : Augmentation
+{
+    /// <inheritdoc/>
+    public override bool IsRandom => P > 0;
+
+    internal override void Validate()
+    {
+        if (!(Alpha > 0 && double.IsFinite(Alpha)) || !(P >= 0 && P <= 1))
+        {
+            throw new ArgumentException($"{(CutMix ? "cutmix" : "mixup")}: alpha must be > 0 and p in [0, 1], got {Alpha} and {P}.");
+        }
+    }
+}

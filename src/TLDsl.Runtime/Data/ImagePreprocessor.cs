@@ -5,6 +5,7 @@ using System.Runtime.ExceptionServices;
 using System.Threading.Tasks;
 using TLDsl.Inference;
 using TLDsl.Runtime.Models;
+using TLDsl.Spec.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -47,6 +48,11 @@ public sealed class ImagePreprocessor
         {
             ArgumentNullException.ThrowIfNull(augmentation, nameof(augmentations));
             augmentation.Validate();
+            _ = StageOf(augmentation);
+            if (augmentation is PadCrop { Reflect: true } pad && pad.Padding >= Math.Min(size.Height, size.Width))
+            {
+                throw new ArgumentException($"pad_crop: a reflected padding must be smaller than the input's shorter side ({Math.Min(size.Height, size.Width)}), got {pad.Padding}.", nameof(augmentations));
+            }
         }
 
         Size = size;
@@ -95,8 +101,27 @@ public sealed class ImagePreprocessor
     public IReadOnlyList<Augmentation> Augmentations => _augmentations;
 
     /// <summary>Whether a training batch can differ from an evaluation batch of the same images (then features of a
-    /// frozen prefix cannot be cached across epochs).</summary>
+    /// frozen prefix cannot be cached across epochs). Mixup and cutmix count: they mix pixels, and the frozen
+    /// prefix's features of a mixed image are not the mix of its features.</summary>
     public bool HasRandomAugmentation => _augmentations.Any(a => a.IsRandom);
+
+    /// <summary>The mixup/cutmix augmentations that act (the trainer applies them to each training batch with
+    /// <see cref="BatchMixing.Apply"/>; <see cref="Batch"/> does not).</summary>
+    public IReadOnlyList<Mix> Mixes => BatchMixing.Of(_augmentations);
+
+    /// <summary>Test-time augmentation views that evaluation and prediction average with the plain image.</summary>
+    public IReadOnlyList<TtaView> TestViews { get; init; } = [];
+
+    /// <summary>Where an augmentation acts. Every kind must be listed here: an unknown one is refused when the
+    /// preprocessor is created, not in the middle of a run.</summary>
+    internal static AugmentStage StageOf(Augmentation augmentation) => augmentation switch
+    {
+        RandomResizedCrop or HorizontalFlip or VerticalFlip or Rotation or ColorJitter or TrivialAugment => AugmentStage.Image,
+        PadCrop => AugmentStage.Input,
+        RandomErasing => AugmentStage.Normalized,
+        Mix => AugmentStage.Batch,
+        _ => throw new NotSupportedException($"Unknown augmentation {augmentation.GetType().Name}."),
+    };
 
     /// <summary>A float32 tensor <c>[B, Channels, Height, Width]</c>. The same (source, indices, train, seed, epoch) gives a
     /// bit-identical tensor however many threads decode it; a sample's augmentation depends only on (seed, epoch, its
@@ -179,7 +204,7 @@ public sealed class ImagePreprocessor
         var groups = Stack(images);
         if (randoms is not null)
         {
-            foreach (var augmentation in _augmentations.Where(a => a.IsRandom))
+            foreach (var augmentation in Stage(AugmentStage.Image))
             {
                 groups = augmentation switch
                 {
@@ -188,7 +213,8 @@ public sealed class ImagePreprocessor
                     VerticalFlip flip => groups.Select(g => g with { Images = ApplyFlip(g, flip.P, 2, randoms) }).ToList(),
                     Rotation rotation => groups.Select(g => g with { Images = ApplyRotation(g, rotation, randoms) }).ToList(),
                     ColorJitter jitter => groups.Select(g => g with { Images = ApplyJitter(g, jitter, randoms) }).ToList(),
-                    _ => throw new NotSupportedException($"Unknown augmentation {augmentation.GetType().Name}."),
+                    TrivialAugment trivial => groups.Select(g => g with { Images = ApplyTrivial(g, trivial, randoms) }).ToList(),
+                    _ => throw new NotSupportedException($"Unknown image augmentation {augmentation.GetType().Name}."),
                 };
             }
         }
@@ -201,12 +227,37 @@ public sealed class ImagePreprocessor
         foreach (var group in groups)
         {
             var ready = ToChannels(ResizeAndCrop(group.Images));
+            if (randoms is not null)
+            {
+                foreach (var augmentation in Stage(AugmentStage.Input))
+                {
+                    ready = augmentation switch
+                    {
+                        PadCrop pad => InputAugmentations.ApplyPadCrop(ready, group.Positions, pad, randoms),
+                        _ => throw new NotSupportedException($"Unknown input augmentation {augmentation.GetType().Name}."),
+                    };
+                }
+            }
+
             if (_reverseChannels)
             {
                 ready = ready.flip(1);
             }
 
-            result.Add(group with { Images = addcmul(shift, ready, scale, 1) });
+            var normalized = addcmul(shift, ready, scale, 1);
+            if (randoms is not null)
+            {
+                foreach (var augmentation in Stage(AugmentStage.Normalized))
+                {
+                    normalized = augmentation switch
+                    {
+                        RandomErasing erasing => InputAugmentations.ApplyErasing(normalized, group.Positions, erasing, randoms),
+                        _ => throw new NotSupportedException($"Unknown input augmentation {augmentation.GetType().Name}."),
+                    };
+                }
+            }
+
+            result.Add(group with { Images = normalized });
         }
 
         return result;
@@ -225,6 +276,21 @@ public sealed class ImagePreprocessor
             evaluation.Apply(new PlanarImage(image.Pixels, image.Channels, image.Height, image.Width), data.AsSpan(k * size, size));
         });
         return new Group([.. images.Select(x => x.Position)], tensor(data, [images.Count, Channels, Size.Height, Size.Width]));
+    }
+
+    private IEnumerable<Augmentation> Stage(AugmentStage stage) => _augmentations.Where(a => a.IsRandom && StageOf(a) == stage);
+
+    /// <summary>One TrivialAugmentWide operation per sample (each drawn by the sample's generator).</summary>
+    private static Tensor ApplyTrivial(Group group, TrivialAugment trivial, Random[] randoms)
+    {
+        var images = new Tensor[group.Positions.Length];
+        for (var k = 0; k < images.Length; k++)
+        {
+            var (op, magnitude) = TrivialAugmentWide.Draw(randoms[group.Positions[k]], trivial.Bins);
+            images[k] = TrivialAugmentWide.Apply(group.Images.narrow(0, k, 1), op, magnitude);
+        }
+
+        return images.Length == 1 ? images[0] : cat(images, 0);
     }
 
     /// <summary>The label ids of the images, int64 <c>[B]</c>.</summary>

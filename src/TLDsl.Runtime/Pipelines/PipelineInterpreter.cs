@@ -94,7 +94,10 @@ public static class PipelineInterpreter
             : [];
         // The batches have the network's channels: grayscale data is repeated for an RGB model, colour data turned
         // to gray for a grayscale one (small_cnn, a 1-channel ONNX graph).
-        return new ImagePreprocessor((spec.Input.Height, spec.Input.Width), architecture?.InputChannels ?? onnxChannels ?? 3, normalization, augment);
+        return new ImagePreprocessor((spec.Input.Height, spec.Input.Width), architecture?.InputChannels ?? onnxChannels ?? 3, normalization, augment)
+        {
+            TestViews = spec.Data is null ? [] : spec.Data.Tta.Select(v => v.View).ToArray(),
+        };
     }
 
     /// <summary>The training, validation and test samples.</summary>
@@ -151,7 +154,10 @@ public static class PipelineInterpreter
             : null;
         return new TrainingPlan(t.Seed, t.Batch, t.Accumulate, optimizer, t.Loss.LabelSmoothing,
             t.Loss.ClassWeights.Count > 0 ? t.Loss.ClassWeights.Select(w => (float)w).ToArray() : null,
-            t.ClipGradNorm, phases, early, new CheckpointPlan(t.Checkpoint.Keep, t.Checkpoint.Every ?? 1));
+            t.ClipGradNorm, phases, early, new CheckpointPlan(t.Checkpoint.Keep, t.Checkpoint.Every ?? 1))
+        {
+            Ema = t.Ema is { } ema ? new EmaPlan(ema.Decay, ema.Warmup) : null,
+        };
     }
 
     private static PhasePlan Phase(PhaseSpec phase, double optimizerLr)
@@ -204,6 +210,15 @@ public static class PipelineInterpreter
         FlipSpec f => new HorizontalFlip(f.P),
         RotationSpec r => new Rotation(r.Degrees),
         ColorJitterSpec j => new ColorJitter(j.Brightness, j.Contrast, j.Saturation, j.Hue),
+        TrivialAugmentSpec t => new TrivialAugment(t.Bins),
+        RandomErasingSpec e => new RandomErasing(e.P, e.ScaleMin, e.ScaleMax, e.RatioMin, e.RatioMax, e.RandomValue),
+        PadCropSpec p => new PadCrop(p.Padding, p.Reflect),
+        MixSpec m => new Mix(m.Kind switch
+        {
+            AugmentKind.Mixup => false,
+            AugmentKind.CutMix => true,
+            _ => throw new PipelineException($"augmentation '{m.Kind}' is not a mix."),
+        }, m.Alpha, m.P),
         _ => throw new PipelineException($"augmentation '{spec.Kind}' is not supported by this runtime."),
     };
 

@@ -43,6 +43,11 @@ internal static class TrainingPlanLimits
         }
 
         CheckOptimizer(plan.Optimizer);
+        if (plan.Ema is { } ema)
+        {
+            Number("Ema.Decay", "train.ema.decay", ema.Decay);
+        }
+
         Number("LabelSmoothing", "train.loss.cross_entropy.label_smoothing", plan.LabelSmoothing);
         if (plan.ClassWeights is { } weights)
         {

@@ -171,7 +171,9 @@ public sealed class RunModel : IDisposable
             int count = Math.Min(Math.Max(1, batchSize), imagePaths.Count - start);
             int[] indices = Enumerable.Range(start, count).ToArray();
             var x = Preprocessor.Batch(source, indices, train: false, Pipeline.Spec.Train.Seed, epoch: 0);
-            var probabilities = nn.functional.softmax(Model.call(x), 1).contiguous();
+            var probabilities = (Preprocessor.TestViews.Count > 0
+                ? TestTimeAugmentation.Probabilities(Model.call, x, Preprocessor.TestViews)
+                : nn.functional.softmax(Model.call(x), 1)).contiguous();
             float[] flat = probabilities.data<float>().ToArray();
             int classes = Labels.Count;
             for (int i = 0; i < count; i++)

@@ -30,8 +30,9 @@ public static class Checkpoints
     internal static readonly string[] Files = ["model.dat", "optimizer.dat", "rng.dat", "state.json"];
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    /// <summary>Writes a checkpoint named after the step and makes it the latest.</summary>
-    internal static string Save(RunFolder run, TransferModel model, RunOptimizer optimizer, TrainingState state)
+    /// <summary>Writes a checkpoint named after the step and makes it the latest; with <paramref name="average"/>, its
+    /// <c>ema.dat</c> too.</summary>
+    internal static string Save(RunFolder run, TransferModel model, RunOptimizer optimizer, TrainingState state, WeightAverage? average = null)
     {
         Directory.CreateDirectory(run.Checkpoints);
         string name = string.Create(CultureInfo.InvariantCulture, $"epoch-{state.Epoch:D4}-step-{state.Step:D8}");
@@ -56,6 +57,7 @@ public static class Checkpoints
         SaveFrozen(run, model, frozen);
         Directory.CreateDirectory(temp);
         model.save(Path.Combine(temp, "model.dat"), skip: frozen);
+        average?.Save(Path.Combine(temp, WeightAverage.FileName));
         OptimizerStateFile.Write(Path.Combine(temp, "optimizer.dat"), optimizer);
         using (var rng = get_rng_state())
         {
@@ -94,13 +96,17 @@ public static class Checkpoints
     }
 
     /// <summary>Loads a checkpoint's weights, with the run's frozen ones, into <paramref name="model"/> (strictly:
-    /// every key, every shape).</summary>
+    /// every key, every shape). A run that averages its weights (<c>train.ema</c>) is loaded with the average.</summary>
     /// <exception cref="CheckpointException">The checkpoint needs the run's frozen.dat, which is missing.</exception>
     /// <exception cref="Weights.WeightsLoadException">A file is unreadable, or a key or shape does not fit.</exception>
-    public static void LoadModel(string checkpoint, TransferModel model)
+    public static void LoadModel(string checkpoint, TransferModel model) => LoadModel(checkpoint, model, averaged: true);
+
+    /// <summary>Loads a checkpoint's weights; <paramref name="averaged"/> false loads the trained weights themselves
+    /// (what a resume continues from) even where the checkpoint holds an average.</summary>
+    internal static void LoadModel(string checkpoint, TransferModel model, bool averaged)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var state = ReadWeights(checkpoint, model.state_dict().Keys);
+        var state = ReadWeights(checkpoint, model.state_dict().Keys, averaged);
         try
         {
             Weights.StateDictLoader.Load(model, state, ModelFile(checkpoint), allowMissing: _ => false);
@@ -111,14 +117,20 @@ public static class Checkpoints
         }
     }
 
-    /// <summary>Every weight of a checkpoint: its model.dat and, when it holds only what trains, the run's frozen.dat.
-    /// The caller owns the tensors.</summary>
+    /// <summary>Every weight of a checkpoint: its model.dat (with its ema.dat's averages in place of the trained
+    /// weights, when the run averages them) and, when it holds only what trains, the run's frozen.dat. The caller owns
+    /// the tensors.</summary>
     /// <exception cref="CheckpointException">The checkpoint needs the run's frozen.dat, which is missing.</exception>
-    public static Dictionary<string, Tensor> ReadWeights(string checkpoint) => ReadWeights(checkpoint, expected: null);
+    public static Dictionary<string, Tensor> ReadWeights(string checkpoint) => ReadWeights(checkpoint, expected: null, averaged: true);
 
-    private static Dictionary<string, Tensor> ReadWeights(string checkpoint, IEnumerable<string>? expected)
+    private static Dictionary<string, Tensor> ReadWeights(string checkpoint, IEnumerable<string>? expected, bool averaged)
     {
         var state = Weights.StateDictFile.Read(ModelFile(checkpoint));
+        string ema = Path.Combine(checkpoint, WeightAverage.FileName);
+        if (averaged && File.Exists(ema))
+        {
+            Overlay(state, ema);
+        }
         string frozen = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpoint))!, FrozenFile);
         if (!File.Exists(frozen))
         {
@@ -156,6 +168,29 @@ public static class Checkpoints
         string dat = Path.Combine(checkpoint, "model.dat");
         string safetensors = Path.Combine(checkpoint, "model.safetensors");
         return !File.Exists(dat) && File.Exists(safetensors) ? safetensors : dat;
+    }
+
+    /// <summary>Replaces entries of <paramref name="state"/> with those of the file at <paramref name="path"/>.</summary>
+    private static void Overlay(Dictionary<string, Tensor> state, string path)
+    {
+        Dictionary<string, Tensor> overlay;
+        try
+        {
+            overlay = Weights.StateDictFile.Read(path);
+        }
+        catch
+        {
+            Weights.ReadBuffers.Release(state);
+            throw;
+        }
+        foreach (var (key, tensor) in overlay)
+        {
+            if (state.Remove(key, out var replaced))
+            {
+                replaced.Dispose();
+            }
+            state[key] = tensor;
+        }
     }
 
     /// <summary>Parameters no phase of the run trains (the optimizer holds every one that some phase does).</summary>

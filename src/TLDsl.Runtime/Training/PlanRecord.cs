@@ -72,6 +72,11 @@ internal static class PlanRecord
             ["early_stopping"] = plan.EarlyStopping is { } e ? J(e) : "none",
             ["checkpoint"] = J(plan.Checkpoint),
         };
+        // Only when set: runs recorded before the average existed compare equal to a plan without one.
+        if (plan.Ema is { } ema)
+        {
+            record["ema"] = J(ema);
+        }
         for (int i = 0; i < plan.Phases.Count; i++)
         {
             var p = plan.Phases[i];

@@ -34,6 +34,7 @@ public sealed class Trainer
     private readonly RunFolder _run;
     private readonly ITrainingObserver _observer;
     private readonly MetricsLog _metrics;
+    private WeightAverage? _average;
 
     /// <summary>Creates a trainer. Seed torch (<c>torch.manual_seed</c>) before building the model for a reproducible head.</summary>
     public Trainer(TransferModel model, DataPlan data, TrainingPlan plan, RunFolder run, ITrainingObserver? observer = null)
@@ -64,10 +65,12 @@ public sealed class Trainer
         var trained = _model.TrainableAcross(_plan.Phases.Select(p => (p.Unfreeze, p.Freeze)));
         using var optimizer = new RunOptimizer(_model.named_parameters().Where(p => trained.Contains(p.name)), _plan.Optimizer);
         var state = new TrainingState();
+        using var average = _average = _plan.Ema is { } ema ? WeightAverage.Start(_model, ema, trained) : null;
         if (resumeFrom is not null)
         {
             state = Checkpoints.ReadState(resumeFrom);
-            Checkpoints.LoadModel(resumeFrom, _model);
+            Checkpoints.LoadModel(resumeFrom, _model, averaged: false);
+            average?.Load(resumeFrom);
             for (int p = 0; p <= Math.Min(state.Phase, _plan.Phases.Count - 1); p++)
             {
                 TrainingStep.ApplyTrainability(_model, _plan.Phases[p]);
@@ -109,7 +112,7 @@ public sealed class Trainer
             }
         }
         state = state with { Finished = true, StopReason = state.StopReason ?? "all phases completed" };
-        last = Checkpoints.Save(_run, _model, optimizer, state) is { } name ? System.IO.Path.Combine(_run.Checkpoints, name) : last;
+        last = Checkpoints.Save(_run, _model, optimizer, state, average) is { } name ? System.IO.Path.Combine(_run.Checkpoints, name) : last;
         Checkpoints.Prune(_run, _plan.Checkpoint.Keep);
         var records = _metrics.Read();
         if (records.Count > 0)
@@ -161,7 +164,9 @@ public sealed class Trainer
         _observer.PhaseStarted(phase.Name, state.Phase, _plan.Phases.Count, phase.Epochs, cache);
 
         using var trainCache = cache ? BuildCache(prefix, _data.Train, _data.TrainIndices) : null;
-        using var validCache = cache ? BuildCache(prefix, _data.Valid, _data.ValidIndices) : null;
+        // The average is validated; a frozen prefix an earlier phase trained differs from its average, so with
+        // train.ema validation computes its features afresh.
+        using var validCache = cache && _average is null ? BuildCache(prefix, _data.Valid, _data.ValidIndices) : null;
         if (_data.TrainIndices.Length == 0)
         {
             throw new DataException($"{_data.Train}: no training samples are left (after the validation split and limits); phase '{phase.Name}' has nothing to train on.");
@@ -218,10 +223,11 @@ public sealed class Trainer
                 double factor = LearningRateSchedule.Factor(context.Phase.Schedule, state.PhaseStep, context.TotalSteps, shape.StepsPerEpoch);
                 context.Optimizer.SetRates(context.BaseRates, factor);
                 TrainingStep.Update(_model, context.Optimizer, _plan.ClipGradNorm);
+                _average?.Update(_model, state.Step);
                 state = state with { Step = state.Step + 1, PhaseStep = state.PhaseStep + 1 };
                 if ((stopAfterSteps is long stop && state.Step >= stop) || cancellation.IsCancellationRequested)
                 {
-                    string name = Checkpoints.Save(_run, _model, context.Optimizer, state);
+                    string name = Checkpoints.Save(_run, _model, context.Optimizer, state, _average);
                     _observer.Message($"stopped after step {state.Step}; checkpoint {name}");
                     stoppedAt = System.IO.Path.Combine(_run.Checkpoints, name);
                     return state;
@@ -261,9 +267,13 @@ public sealed class Trainer
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
                 $"phase '{context.Phase.Name}', epoch {state.Epoch + 1} trained no sample ({context.Shape.Samples} samples, batch {context.Shape.BatchSize}, {context.Shape.Batches} batches); not recording it as trained."));
         }
-        return _data.ValidIndices.Length > 0
-            ? Evaluator.Evaluate(_model, _data.Valid, _data.ValidIndices, _data.Preprocessor, context.Shape.BatchSize, _plan.Seed, context.ValidCache, context.Prefix)
-            : null;
+        // With train.ema the average is validated (and so decides the best checkpoint).
+        using (_average?.Apply(_model))
+        {
+            return _data.ValidIndices.Length > 0
+                ? Evaluator.Evaluate(_model, _data.Valid, _data.ValidIndices, _data.Preprocessor, context.Shape.BatchSize, _plan.Seed, context.ValidCache, context.Prefix)
+                : null;
+        }
     }
 
     private EpochRecord RecordEpoch(PhaseContext context, TrainingState state, ClassificationMetrics? validation, double seconds)
@@ -285,7 +295,7 @@ public sealed class Trainer
         {
             return (state, lastCheckpoint);
         }
-        string name = Checkpoints.Save(_run, _model, optimizer, state);
+        string name = Checkpoints.Save(_run, _model, optimizer, state, _average);
         if (improved)
         {
             Checkpoints.MarkBest(_run, name);

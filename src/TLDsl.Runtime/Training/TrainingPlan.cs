@@ -96,4 +96,19 @@ public sealed record TrainingPlan(int Seed, int BatchSize, int Accumulate, Optim
 
     /// <summary>Worker threads for libtorch (0: leave libtorch's default).</summary>
     public int Threads { get; init; }
+
+    /// <summary>An exponential moving average of the weights, or null.</summary>
+    public EmaPlan? Ema { get; init; }
+}
+
+/// <summary>An exponential moving average of the weights (timm's ModelEma): after every optimizer step
+/// <c>average = average + (1 - d) × (weights - average)</c>; validation, the best checkpoint, evaluate, predict and
+/// export use the average.</summary>
+/// <param name="Decay">d, in (0, 1).</param>
+/// <param name="Warmup">Use <c>d = min(Decay, (1 + t) / (10 + t))</c> at step t (t from 0), so that a short run's
+/// average is not dominated by the initial weights.</param>
+public sealed record EmaPlan(double Decay, bool Warmup = true)
+{
+    /// <summary>The decay of the update after <paramref name="step"/> earlier optimizer steps.</summary>
+    public double DecayAt(long step) => Warmup ? Math.Min(Decay, (1.0 + step) / (10.0 + step)) : Decay;
 }

@@ -44,14 +44,12 @@ internal static class TrainingStep
             sampleIndices[i] = data.TrainIndices[positions[i]];
         }
         var y = ImagePreprocessor.Labels(data.Train, sampleIndices);
-        var logits = features is null
-            ? model.call(data.Preprocessor.Batch(data.Train, sampleIndices, train: true, plan.Seed, epoch))
-            : model.ForwardFrom(features.Gather(positions), prefix);
-        var perSample = nn.functional.cross_entropy(logits, y, classWeights, reduction: nn.Reduction.None, label_smoothing: plan.LabelSmoothing);
-        if (classWeights is not null)
-        {
-            perSample = perSample * classWeights.index_select(0, y);
-        }
+        var x = features is null ? data.Preprocessor.Batch(data.Train, sampleIndices, train: true, plan.Seed, epoch) : null;
+        // Mixup/cutmix disable the feature cache (HasRandomAugmentation), so they always have pixels to mix.
+        var mixes = data.Preprocessor.Mixes;
+        var mixed = x is not null && mixes.Count > 0 ? BatchMixing.Apply(x, y, sampleIndices, mixes, plan.Seed, epoch) : null;
+        var logits = x is not null ? model.call(mixed?.Images ?? x) : model.ForwardFrom(features!.Gather(positions), prefix);
+        var perSample = TrainingLoss.PerSample(logits, y, mixed, classWeights, plan.LabelSmoothing);
         return (logits, y, perSample);
     }
 

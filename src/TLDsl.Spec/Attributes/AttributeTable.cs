@@ -62,6 +62,9 @@ internal static class AttributeTable
         table["DataFolder"] = new[] { "Split", "SplitSeed", "LimitPerClass", "LimitSeed" };
         table["DataIdx"] = new[] { "Split", "SplitSeed", "LimitPerClass", "LimitSeed", "Classes" };
         table["DataCsv"] = new[] { "Root", "Split", "SplitSeed", "LimitPerClass", "LimitSeed" };
+        table["Augment"] = System.Array.Empty<string>();
+        table["Tta"] = System.Array.Empty<string>();
+        table["Ema"] = new[] { "Warmup" };
         return table;
     }
 }

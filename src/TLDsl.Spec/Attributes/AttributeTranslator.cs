@@ -128,7 +128,27 @@ internal sealed class AttributeTranslator
             case "DataCsv":
                 ApplyData(a, at);
                 break;
+            case "Augment":
+            case "Tta":
+                ApplyAugment(a, at);
+                break;
+            case "Ema":
+                var ema = Child(Child(_root, "train", at), "ema", at);
+                SetValue(ema, "decay", Positional(a, 0), a);
+                SetValue(ema, "warmup", NamedArg(a, "Warmup"), a);
+                break;
         }
+    }
+
+    // Augmentation kinds and test-time views as bare words, each with its defaults.
+    private void ApplyAugment(AttributeOccurrence a, NodeLocation at)
+    {
+        var words = Positional(a, 0);
+        var items = words is null ? new List<YNode>()
+            : words.Kind == AttributeValueKind.Text ? new List<YNode> { Plain(words.Text ?? string.Empty, at) }
+            : words.Strings.Select(w => (YNode)Plain(w, at)).ToList();
+        var list = new YSequence(at, items);
+        Set(Child(_root, "data", at), a.Name == "Augment" ? "augment" : "tta", list, at);
     }
 
     private void ApplyInput(AttributeOccurrence a, NodeLocation at)

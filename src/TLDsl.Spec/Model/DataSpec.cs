@@ -9,6 +9,7 @@ namespace TLDsl.Spec.Model;
 /// <param name="LimitPerClass">Use at most this many training samples per class (quick experiments), or null.</param>
 /// <param name="LimitSeed">Seed of the <paramref name="LimitPerClass"/> draw, or null for <c>train.seed</c>; set it to
 /// vary <c>train.seed</c> over the same images.</param>
+/// <param name="Tta">Test-time augmentation views for evaluation and prediction (empty: none).</param>
 public sealed record DataSpec(
     DataSourceSpec Train,
     DataSourceSpec? Valid,
@@ -16,7 +17,8 @@ public sealed record DataSpec(
     DataSourceSpec? Test,
     EquatableArray<AugmentSpec> Augment,
     int? LimitPerClass,
-    int? LimitSeed = null);
+    int? LimitSeed = null,
+    EquatableArray<TtaViewSpec> Tta = default);
 
 /// <summary>One data source.</summary>
 /// <param name="Kind">Folder, IDX or CSV.</param>
@@ -31,3 +33,7 @@ public sealed record DataSourceSpec(DataSourceKind Kind, string Path, string? La
 /// <param name="Fraction">Fraction of training samples held out, in (0, 1).</param>
 /// <param name="Seed">Shuffle seed of the split.</param>
 public sealed record ValidSplitSpec(double Fraction, int Seed);
+
+/// <summary>One test-time augmentation view.</summary>
+/// <param name="View">Which view.</param>
+public sealed record TtaViewSpec(TtaView View);

@@ -88,6 +88,34 @@ public enum AugmentKind
 
     /// <summary>Random brightness, contrast, saturation and hue changes.</summary>
     ColorJitter,
+
+    /// <summary>TrivialAugmentWide: one random operation of random strength per image.</summary>
+    TrivialAugment,
+
+    /// <summary>Random erasing of a rectangle of the normalised input.</summary>
+    RandomErasing,
+
+    /// <summary>Random crop of the network-sized image after padding it (a random shift).</summary>
+    PadCrop,
+
+    /// <summary>Mixup: a sample blended with another of the batch; the loss mixes both labels.</summary>
+    Mixup,
+
+    /// <summary>CutMix: a rectangle pasted from another sample of the batch; the loss mixes both labels by area.</summary>
+    CutMix,
+}
+
+/// <summary>Test-time augmentation views, each averaged (softmax probabilities) with the plain image.</summary>
+public enum TtaView
+{
+    /// <summary>The image mirrored left-right.</summary>
+    Flip,
+
+    /// <summary>The image mirrored top-bottom.</summary>
+    VerticalFlip,
+
+    /// <summary>The image turned by 90 and by 270 degrees (two views; a square input only).</summary>
+    Rotate90,
 }
 
 /// <summary>Loss functions.</summary>

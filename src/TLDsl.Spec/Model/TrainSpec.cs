@@ -13,6 +13,7 @@ namespace TLDsl.Spec.Model;
 /// <param name="EarlyStopping">Early stopping, or null.</param>
 /// <param name="Checkpoint">Checkpoint policy.</param>
 /// <param name="Runs">Folder for run outputs, as written (default <c>runs</c>).</param>
+/// <param name="Ema">An exponential moving average of the weights, or null.</param>
 public sealed record TrainSpec(
     int Seed,
     int Batch,
@@ -23,7 +24,8 @@ public sealed record TrainSpec(
     EquatableArray<PhaseSpec> Phases,
     EarlyStoppingSpec? EarlyStopping,
     CheckpointSpec Checkpoint,
-    string Runs);
+    string Runs,
+    EmaSpec? Ema = null);
 
 /// <summary>The optimizer. Fields that do not apply to <see cref="Kind"/> hold their defaults.</summary>
 /// <param name="Kind">sgd, adam or adamw.</param>
@@ -61,3 +63,9 @@ public sealed record EarlyStoppingSpec(string Metric, MetricMode Mode, int Patie
 /// <param name="Keep">best, last or all.</param>
 /// <param name="Every">Save every N epochs, or null for every epoch that matters to <paramref name="Keep"/>.</param>
 public sealed record CheckpointSpec(CheckpointKeep Keep, int? Every);
+
+/// <summary>An exponential moving average of the weights, updated after every optimizer step, evaluated and checkpointed.</summary>
+/// <param name="Decay">The average keeps this share of itself per step, in (0, 1).</param>
+/// <param name="Warmup">Use <c>min(Decay, (1 + t) / (10 + t))</c> at step t, so that a short run's average is not
+/// dominated by the initial weights.</param>
+public sealed record EmaSpec(double Decay, bool Warmup);

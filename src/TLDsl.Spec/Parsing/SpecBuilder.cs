@@ -175,7 +175,8 @@ internal static class SpecBuilder
             BuildSource(Map(node, "test")),
             EquatableArray.From(Items(Get(node, "augment")).Select(BuildAugment)),
             Int(node, "limit_per_class"),
-            Int(node, "limit_seed"));
+            Int(node, "limit_seed"),
+            EquatableArray.From(Strings(Get(node, "tta")).Select(BuildTtaView)));
     }
 
     private static DataSourceSpec? BuildSource(YMapping? node)
@@ -219,10 +220,37 @@ internal static class SpecBuilder
                 return new RotationSpec(Num(map, "degrees") ?? 0);
             case "color_jitter":
                 return new ColorJitterSpec(Num(map, "brightness") ?? 0, Num(map, "contrast") ?? 0, Num(map, "saturation") ?? 0, Num(map, "hue") ?? 0);
+            case "trivial_augment":
+                return new TrivialAugmentSpec(Int(map, "bins") ?? 31);
+            case "random_erasing":
+                var area = Numbers(Get(map, "scale"));
+                var aspect = Numbers(Get(map, "ratio"));
+                return new RandomErasingSpec(
+                    Num(map, "p") ?? 0.5,
+                    area.Count == 2 ? area[0] : 0.02,
+                    area.Count == 2 ? area[1] : 0.33,
+                    aspect.Count == 2 ? aspect[0] : 0.3,
+                    aspect.Count == 2 ? aspect[1] : 3.3,
+                    Str(map, "value") == "random");
+            case "pad_crop":
+                return new PadCropSpec(Int(map, "padding") ?? 4, Str(map, "fill") == "reflect");
+            case "mixup":
+                return new MixSpec(AugmentKind.Mixup, Num(map, "alpha") ?? 0.2, Num(map, "p") ?? 1);
+            case "cutmix":
+                return new MixSpec(AugmentKind.CutMix, Num(map, "alpha") ?? 1, Num(map, "p") ?? 1);
             default:
+                // "flip", and any tag the key table has already reported as unknown (the spec is then discarded).
                 return new FlipSpec(Num(map, "p") ?? 0.5, Bool(map, "vertical") ?? false);
         }
     }
+
+    // Words the key table has reported as not allowed leave a spec that is discarded.
+    private static TtaViewSpec BuildTtaView(string word) => new(word switch
+    {
+        "vertical_flip" => TtaView.VerticalFlip,
+        "rotate90" => TtaView.Rotate90,
+        _ => TtaView.Flip,
+    });
 
     private static TrainSpec BuildTrain(YMapping? node)
     {
@@ -243,7 +271,8 @@ internal static class SpecBuilder
             new CheckpointSpec(
                 CheckpointKeeps.Registry.Find(Str(checkpoint, "keep")) ?? CheckpointKeep.Best,
                 Int(checkpoint, "every")),
-            Str(node, "runs") ?? "runs");
+            Str(node, "runs") ?? "runs",
+            Has(node, "ema") ? new EmaSpec(Num(Map(node, "ema"), "decay") ?? 0.999, Bool(Map(node, "ema"), "warmup") ?? true) : null);
     }
 
     private static ScheduleSpec ConstantSchedule => new(ScheduleKind.Constant, null, 0.1, null, null, 0, null, 0.25);

@@ -200,7 +200,8 @@ internal static class PipelineKeys
         .Add("train", Source(false), "Training data.", required: true)
         .Add("valid", Source(true), "Validation data: a source, or {split, seed}.")
         .Add("test", Source(false), "Test data.")
-        .Add("augment", new ArrayNode(Augment()), "Training-time augmentations, in order.")
+        .Add("augment", new ArrayNode(Augment()), "Training-time augmentations, in order within their stage (image, network input, normalised input, batch).")
+        .Add("tta", new ArrayNode(Enum("flip", "vertical_flip", "rotate90"), 1), "Test-time augmentation for evaluate and predict: views averaged with the plain image.")
         .Add("limit_per_class", Int(1, 100_000_000), "Use at most this many training samples per class.")
         .Add("limit_seed", Int(0), "Seed of the limit_per_class draw (default: train.seed); set it to vary train.seed over the same images.");
 
@@ -232,7 +233,34 @@ internal static class PipelineKeys
                 .Add("saturation", Range(0, 10), "Saturation strength (default 0).")
                 .Add("hue", new NumberNode { Min = 0, Max = 0.5 }, "Hue shift (default 0)."),
             true,
-            "Random colour changes.");
+            "Random colour changes.")
+        .Add(
+            "trivial_augment",
+            new ObjectNode().Add("bins", Int(2, 1000), "Magnitude levels (default 31)."),
+            true,
+            "TrivialAugmentWide: one random operation of random strength per image.")
+        .Add(
+            "random_erasing",
+            new ObjectNode()
+                .Add("p", Fraction(true, true), "Probability (default 0.5).")
+                .Add("scale", new ArrayNode(Fraction(false, true), 2, 2), "[min, max] erased area fraction, min <= max (default [0.02, 0.33]).")
+                .Add("ratio", new ArrayNode(Range(0.01, 100), 2, 2), "[min, max] aspect ratio in [0.01, 100], min <= max (default [0.3, 3.3]).")
+                .Add("value", Enum("zero", "random"), "zero (the mean colour, default) or random (normal noise per pixel)."),
+            true,
+            "Erase a random rectangle of the normalised input.")
+        .Add(
+            "pad_crop",
+            new ObjectNode()
+                .Add("padding", Int(1, MaxInputSide), "Pixels of padding a side (default 4).")
+                .Add("fill", Enum("zero", "reflect"), "zero (black, default) or reflect."),
+            true,
+            "Pad the network-sized image and crop it back at a random offset.")
+        .Add("mixup", MixOptions(0.2), true, "Mixup: blend each sample with another of the batch; the loss mixes both labels.")
+        .Add("cutmix", MixOptions(1.0), true, "CutMix: paste a rectangle from another sample of the batch; the loss mixes both labels by area.");
+
+    private static ObjectNode MixOptions(double alpha) => new ObjectNode()
+        .Add("alpha", Range(0.01, 100), "Beta(alpha, alpha) draws the mixing share, alpha in [0.01, 100] (default " + alpha.ToString(System.Globalization.CultureInfo.InvariantCulture) + ").")
+        .Add("p", Fraction(true, true), "Probability per sample (default 1).");
 
     private static ObjectNode Train() => new ObjectNode()
         .Add("seed", Int(0), "Random seed (default 0).")
@@ -258,6 +286,12 @@ internal static class PipelineKeys
                 .Add("every", Int(1, MaxEpochs), "Save every N epochs."),
             "Checkpoint policy.")
         .Add("runs", PathString(), "Folder for run outputs, relative to the pipeline file (default runs).")
+        .Add(
+            "ema",
+            new ObjectNode()
+                .Add("decay", Fraction(false, false), "Share of the average kept per optimizer step, in (0, 1) (default 0.999).")
+                .Add("warmup", new BoolNode(), "Decay min(decay, (1 + step) / (10 + step)) early on (default true)."),
+            "Exponential moving average of the weights: validated, checkpointed and used by evaluate, predict and export.")
         .OneOf("epochs", "phases");
 
     private static TaggedNode Optimizer()

@@ -41,6 +41,7 @@ internal sealed class SpecValidator
         _ = new TrainabilityChecker(_ctx).Check(spec.Freeze, spec.Train.Phases);
         CheckTrain(spec.Train, labels, spec.Data);
         new LimitChecker(_ctx).Check(spec.Train, spec.Data, input);
+        new AugmentChecker(_ctx).Check(spec.Data, input);
         return spec with { Labels = labels, Base = baseSpec, Input = input, Head = head };
     }
 

@@ -252,4 +252,30 @@ namespace TLDsl
         public int LimitPerClass { get; set; }
         public int LimitSeed { get; set; }
     }
+
+    /// <summary>TLDsl pipeline attribute <c>[Augment]</c> (see docs/pipeline-reference.md#attributes).</summary>
+    [global::System.AttributeUsage(global::System.AttributeTargets.Class, AllowMultiple = false)]
+    [global::System.Diagnostics.Conditional("TLDSL_KEEP_ATTRIBUTES")]
+    internal sealed class AugmentAttribute : global::System.Attribute
+    {
+        public AugmentAttribute(params string[] kinds) { }
+    }
+
+    /// <summary>TLDsl pipeline attribute <c>[Tta]</c> (see docs/pipeline-reference.md#attributes).</summary>
+    [global::System.AttributeUsage(global::System.AttributeTargets.Class, AllowMultiple = false)]
+    [global::System.Diagnostics.Conditional("TLDSL_KEEP_ATTRIBUTES")]
+    internal sealed class TtaAttribute : global::System.Attribute
+    {
+        public TtaAttribute(params string[] views) { }
+    }
+
+    /// <summary>TLDsl pipeline attribute <c>[Ema]</c> (see docs/pipeline-reference.md#attributes).</summary>
+    [global::System.AttributeUsage(global::System.AttributeTargets.Class, AllowMultiple = false)]
+    [global::System.Diagnostics.Conditional("TLDSL_KEEP_ATTRIBUTES")]
+    internal sealed class EmaAttribute : global::System.Attribute
+    {
+        public EmaAttribute() { }
+        public EmaAttribute(double decay) { }
+        public bool Warmup { get; set; }
+    }
 }

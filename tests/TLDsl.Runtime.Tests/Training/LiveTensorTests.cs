@@ -183,6 +183,43 @@ public sealed class LiveTensorTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("[mixup]", false)]
+    [InlineData("[cutmix, trivial_augment, pad_crop, random_erasing]", false)]
+    [InlineData("[{ mixup: { alpha: 0.4 } }, cutmix]", true)]
+    public void Mixing_the_new_augmentations_and_the_weight_average_free_every_batch(string augment, bool ema)
+    {
+        // Mixup/cutmix disable the cache, and the average adds tensors once, at the start, never per batch.
+        string pipeline = Pipeline("Mixed", "small_cnn", 16, "freeze: [backbone]", "[{ epochs: 2 }]", augment, ema ? ", ema: { decay: 0.9 }" : "");
+        AssertFlat(TrainCounting(pipeline, cache: true), false);
+    }
+
+    [Fact]
+    public void Test_time_augmented_evaluation_and_prediction_free_every_batch()
+    {
+        string pipeline = Pipeline("Tta", "small_cnn", 16, "", "[{ epochs: 1 }]", "[]\n  tta: [flip, rotate90]", ", ema: { decay: 0.9 }");
+        string run;
+        using (var session = TrainingSession.Start(pipeline))
+        {
+            session.Train();
+            run = session.Run.Path;
+        }
+        using var model = RunModel.Open(run);
+        Assert.Equal(3, model.Preprocessor.TestViews.Count + 1);
+        var data = PipelineInterpreter.DataPlan(model.Pipeline, model.Labels);
+        string[] images = Directory.GetFiles(_dir.File("data"), "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+        foreach (int batch in new[] { 18, 2 })
+        {
+            long before = Live;
+            Evaluator.Evaluate(model.Model, data.Train, data.TrainIndices, model.Preprocessor, batch, seed: 1);
+            Assert.Equal(0, Live - before);
+
+            before = Live;
+            model.Predict(images, topK: 2, batchSize: batch);
+            Assert.Equal(0, Live - before);
+        }
+    }
+
     /// <summary>Samples the live count after each batch (the trainer calls observers on its own thread).</summary>
     private sealed class CountingObserver : ITrainingObserver
     {
