@@ -29,7 +29,7 @@ public sealed record LearningRateFinderOptions(double StartRate = 1e-7, double E
 /// <param name="LearningRates">The rate of each step done.</param>
 /// <param name="Losses">The raw training loss of each step.</param>
 /// <param name="SmoothedLosses">The bias-corrected moving average of the loss.</param>
-/// <param name="Suggested">The rate at the steepest descent of the smoothed curve, or null when the curve is too short.</param>
+/// <param name="Suggested">The suggested rate (<see cref="LearningRateSuggestion.Suggest"/>), or null when the loss did not clearly fall.</param>
 /// <param name="StopReason">Why the sweep ended.</param>
 /// <param name="CachedFeatures">Whether the frozen layers ran once per sample (their outputs cached) rather than every step.</param>
 public sealed record LearningRateFinderResult(IReadOnlyList<double> LearningRates, IReadOnlyList<double> Losses,
@@ -38,8 +38,8 @@ public sealed record LearningRateFinderResult(IReadOnlyList<double> LearningRate
 /// <summary>
 /// The learning-rate range test (Smith 2015, fastai's <c>lr_find</c>): a freshly built copy of the pipeline's model trains
 /// for up to <see cref="LearningRateFinderOptions.Steps"/> optimizer steps on training batches while the rate grows
-/// exponentially; the loss is smoothed and the sweep stops when it diverges. The suggestion is the rate where the smoothed
-/// loss falls fastest (per decade). Nothing of a run or of another model is touched; torch's random state is restored.
+/// exponentially; the loss is smoothed and the sweep stops when it diverges. The suggestion is
+/// <see cref="LearningRateSuggestion.Suggest"/>'s. Nothing of a run or of another model is touched; torch's random state is restored.
 /// </summary>
 public static class LearningRateFinder
 {
@@ -111,7 +111,8 @@ public static class LearningRateFinder
         int prefix = model.FrozenPrefixLength();
         // When steps x batch >= n every sample is visited at least once, so computing the frozen prefix once per sample
         // costs no more than the sweep would, and every later visit is free (the trainer's feature cache).
-        bool cache = plan.CacheFeatures && prefix > 0 && model.IsPrefixDeterministic(prefix) && !data.Preprocessor.HasRandomAugmentation
+        bool augment = plan.Phases.Count == 0 || plan.Phases[0].Augment;
+        bool cache = plan.CacheFeatures && prefix > 0 && model.IsPrefixDeterministic(prefix) && !(augment && data.Preprocessor.HasRandomAugmentation)
             && (long)options.Steps * batchSize >= n;
         string? scratch = cache ? Directory.CreateTempSubdirectory("tldsl-lr-find").FullName : null;
         try
@@ -146,7 +147,7 @@ public static class LearningRateFinder
                     var y = Data.ImagePreprocessor.Labels(data.Train, batch);
                     optimizer.Optimizer.zero_grad();
                     var logits = features is null
-                        ? model.call(data.Preprocessor.Batch(data.Train, batch, train: true, plan.Seed, epoch))
+                        ? model.call(data.Preprocessor.Batch(data.Train, batch, train: augment, plan.Seed, epoch))
                         : model.ForwardFrom(features.Gather(positions), prefix);
                     var output = nn.functional.cross_entropy(logits, y, label_smoothing: plan.LabelSmoothing);
                     loss = output.item<float>();
@@ -172,7 +173,7 @@ public static class LearningRateFinder
                     break;
                 }
             }
-            return new LearningRateFinderResult(rates, losses, smoothed, Suggest(rates, smoothed), reason, cache);
+            return new LearningRateFinderResult(rates, losses, smoothed, LearningRateSuggestion.Suggest(rates, losses), reason, cache);
         }
         finally
         {
@@ -181,42 +182,6 @@ public static class LearningRateFinder
                 Directory.Delete(scratch, recursive: true);
             }
         }
-    }
-
-    /// <summary>The rate where the smoothed loss falls fastest per decade, looking only up to the loss's minimum
-    /// (beyond it the curve only rises); null when fewer than 3 points precede the minimum.</summary>
-    public static double? Suggest(IReadOnlyList<double> rates, IReadOnlyList<double> smoothed)
-    {
-        ArgumentNullException.ThrowIfNull(rates);
-        ArgumentNullException.ThrowIfNull(smoothed);
-        if (rates.Count != smoothed.Count || rates.Count < 3)
-        {
-            return null;
-        }
-        int minimum = 0;
-        for (int i = 1; i < smoothed.Count; i++)
-        {
-            if (smoothed[i] < smoothed[minimum])
-            {
-                minimum = i;
-            }
-        }
-        if (minimum < 2)
-        {
-            return null;
-        }
-        int steepest = -1;
-        double slope = double.PositiveInfinity;
-        for (int i = 1; i <= minimum; i++)
-        {
-            double s = (smoothed[i] - smoothed[i - 1]) / (Math.Log10(rates[i]) - Math.Log10(rates[i - 1]));
-            if (s < slope)
-            {
-                slope = s;
-                steepest = i;
-            }
-        }
-        return slope < 0 ? rates[steepest] : null;
     }
 
     private static int[] Shuffle(int n, int seed, int epoch)
