@@ -123,9 +123,9 @@ public sealed class Trainer
 
     private PhaseOutcome RunPhase(PhasePlan phase, RunOptimizer optimizer, TrainingState state, long? stopAfterSteps, CancellationToken cancellation)
     {
-        var baseRates = BaseRates(phase, optimizer.Names);
+        var baseRates = BaseRates(phase, _plan.Optimizer.LearningRate, optimizer.Names);
         int prefix = _model.FrozenPrefixLength();
-        bool cache = _plan.CacheFeatures && prefix > 0 && _model.IsPrefixDeterministic(prefix) && !_data.Preprocessor.HasRandomAugmentation;
+        bool cache = _plan.CacheFeatures && prefix > 0 && _model.IsPrefixDeterministic(prefix) && !(phase.Augment && _data.Preprocessor.HasRandomAugmentation);
         _observer.PhaseStarted(phase.Name, state.Phase, _plan.Phases.Count, phase.Epochs, cache);
 
         using var trainCache = cache ? BuildCache(prefix, _data.Train, _data.TrainIndices) : null;
@@ -177,7 +177,7 @@ public sealed class Trainer
                     }
                     var y = ImagePreprocessor.Labels(_data.Train, sampleIndices);
                     var logits = trainCache is null
-                        ? _model.call(_data.Preprocessor.Batch(_data.Train, sampleIndices, train: true, _plan.Seed, state.Epoch))
+                        ? _model.call(_data.Preprocessor.Batch(_data.Train, sampleIndices, train: phase.Augment, _plan.Seed, state.Epoch))
                         : _model.ForwardFrom(trainCache.Gather(positions), prefix);
                     var perSample = nn.functional.cross_entropy(logits, y, classWeights, reduction: nn.Reduction.None, label_smoothing: _plan.LabelSmoothing);
                     if (classWeights is not null)
@@ -282,9 +282,11 @@ public sealed class Trainer
         }
     }
 
-    private double[] BaseRates(PhasePlan phase, IReadOnlyList<string> names)
+    /// <summary>Each parameter's rate in <paramref name="phase"/> before the schedule: the first matching rule's, else the
+    /// phase's, else the optimizer's.</summary>
+    internal static double[] BaseRates(PhasePlan phase, double optimizerRate, IReadOnlyList<string> names)
     {
-        double fallback = phase.LearningRate ?? _plan.Optimizer.LearningRate;
+        double fallback = phase.LearningRate ?? optimizerRate;
         return names.Select(name => phase.LearningRates.FirstOrDefault(r => r.Matches(name))?.LearningRate ?? fallback).ToArray();
     }
 
