@@ -34,7 +34,7 @@ public sealed class NewDefaultsTests : IDisposable
         Assert.True(scaffolded.ExitCode == 0, scaffolded.ToString());
         string yaml = File.ReadAllText(pipeline);
         // 48 training images at batch 32 are 2 steps an epoch: the epochs are sized for ~100 head steps.
-        Assert.Contains(model == "small_cnn" ? "epochs: 150" : "recipe: { fine_tune: { freeze_epochs: 50, epochs: 5 } }", yaml, StringComparison.Ordinal);
+        Assert.Contains(model == "small_cnn" ? "epochs: 100" : "recipe: { fine_tune: { freeze_epochs: 50, epochs: 5 } }", yaml, StringComparison.Ordinal);
 
         var trained = await CliProcess.RunAsync(null, "train", pipeline);
         Assert.True(trained.ExitCode == 0, trained.ToString());

@@ -25,8 +25,8 @@ internal sealed record ScaffoldDefaults(int Images)
     /// <summary>Every layer unfrozen: about 10 steps, 2 to 5 epochs (each runs the whole network forward and backward).</summary>
     public int FineTuneEpochs => Math.Clamp(Ceiling(10), 2, 5);
 
-    /// <summary>From scratch (no pre-trained weights): about 300 steps, 10 to 200 epochs.</summary>
-    public int ScratchEpochs => Math.Clamp(Ceiling(300), 10, 200);
+    /// <summary>From scratch (no pre-trained weights): about 200 steps, 10 to 200 epochs.</summary>
+    public int ScratchEpochs => Math.Clamp(Ceiling(200), 10, 200);
 
     private int Ceiling(int steps) => (int)Math.Ceiling(steps / (double)StepsPerEpoch);
 }
