@@ -121,6 +121,7 @@ internal static class InspectCommand
             Console.Out.WriteLine($"  frozen:       {Text.List(phase.Frozen)}");
             Console.Out.WriteLine($"  held in eval: {Text.List(phase.HeldInEval)}");
             Console.Out.WriteLine($"  trained:      {Text.List(phase.Trained)}");
+            Console.Out.WriteLine($"  rates:        {string.Join("; ", phase.Rates)} ({phase.Schedule})");
             double percent = phase.TotalParameters == 0 ? 0 : 100.0 * phase.TrainableParameters / phase.TotalParameters;
             Console.Out.WriteLine(string.Create(c, $"  trainable parameters: {Text.Count(phase.TrainableParameters)} of {Text.Count(phase.TotalParameters)} ({percent:F2}%)"));
         }

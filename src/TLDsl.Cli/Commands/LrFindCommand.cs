@@ -16,16 +16,18 @@ internal static class LrFindCommand
         var output = new Option<string?>("--out") { Description = "The plot to write (default: <pipeline name>-lr-find.png in the current folder)." };
         var steps = new Option<int>("--steps") { Description = "Optimizer steps of the sweep.", DefaultValueFactory = _ => 100 };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (default: libtorch's choice)." };
-        var command = new Command("lr-find", "Sweep the learning rate exponentially from 1e-7 to 10 on training batches with a fresh copy of the pipeline's model (first phase), print the rate at the steepest descent of the smoothed loss, and plot the curve. No run folder is written.");
+        var csv = new Option<string?>("--csv") { Description = "Also write the sweep as CSV (rate, loss, smoothed loss per step)." };
+        var command = new Command("lr-find", "Sweep the learning rate exponentially from 1e-7 to 10 on training batches with a fresh copy of the pipeline's model (first phase), print a suggested rate (halfway down the smoothed valley, never the first tenth of the sweep), and plot the curve. No run folder is written.");
         command.Arguments.Add(pipeline);
         command.Options.Add(output);
         command.Options.Add(steps);
         command.Options.Add(threads);
-        command.SetAction(parse => Run(parse.GetValue(pipeline)!, parse.GetValue(output), parse.GetValue(steps), parse.GetValue(threads)));
+        command.Options.Add(csv);
+        command.SetAction(parse => Run(parse.GetValue(pipeline)!, parse.GetValue(output), parse.GetValue(steps), parse.GetValue(threads), parse.GetValue(csv)));
         return command;
     }
 
-    private static int Run(string path, string? output, int steps, int threads)
+    private static int Run(string path, string? output, int steps, int threads, string? csv)
     {
         if (steps < 2 || threads < 0)
         {
@@ -44,6 +46,11 @@ internal static class LrFindCommand
             : "suggested learning rate: none (the loss never fell; check the data and the frozen layers)");
         Console.Out.WriteLine(string.Create(Text.C, $"steps: {result.LearningRates.Count} ({result.StopReason}){(result.CachedFeatures ? "; frozen features computed once" : "")}"));
         Console.Out.WriteLine($"plot: {png}");
+        if (csv is not null)
+        {
+            File.WriteAllText(csv, LearningRateSuggestion.ToCsv(result.LearningRates, result.Losses, result.SmoothedLosses));
+            Console.Out.WriteLine($"csv: {Path.GetFullPath(csv)}");
+        }
         return ExitCodes.Success;
     }
 }

@@ -20,16 +20,17 @@ internal static class NewCommand
         var name = new Option<string?>("--name") { Description = "Pipeline name (a C# identifier; default: from the data folder's name)." };
         var size = new Option<int?>("--size") { Description = "Input image side in pixels (default: the model's, usually 224)." };
         var force = new Option<bool>("--force") { Description = "Overwrite an existing file." };
-        var command = new Command("new", "Scaffold a pipeline from an image folder and a base model: frozen pre-trained backbone, a new head, a validation split. The result is validated before it is written.");
-        foreach (var o in new Option[] { data, model, output, name, size, force })
+        var test = new Option<string?>("--test") { Description = "An image folder of the same classes to report the test accuracy on (data.test)." };
+        var command = new Command("new", "Scaffold a pipeline from an image folder and a base model: a new head, a validation split, and epochs sized to the data; with pre-trained weights the fine_tune recipe (the head on the frozen, cached backbone, then every layer at decaying rates). The result is validated before it is written.");
+        foreach (var o in new Option[] { data, model, output, name, size, force, test })
         {
             command.Options.Add(o);
         }
-        command.SetAction(parse => Run(parse.GetValue(data)!, parse.GetValue(model)!, parse.GetValue(output), parse.GetValue(name), parse.GetValue(size), parse.GetValue(force)));
+        command.SetAction(parse => Run(parse.GetValue(data)!, parse.GetValue(model)!, parse.GetValue(output), parse.GetValue(name), parse.GetValue(size), parse.GetValue(force), parse.GetValue(test)));
         return command;
     }
 
-    private static int Run(string dataFolder, string modelName, string? output, string? name, int? size, bool force)
+    private static int Run(string dataFolder, string modelName, string? output, string? name, int? size, bool force, string? testFolder)
     {
         if (!Directory.Exists(dataFolder))
         {
@@ -43,7 +44,12 @@ internal static class NewCommand
         {
             throw new CliUserException($"--size must be positive, got {size}.", ExitCodes.Usage);
         }
-        var labels = new FolderImageSource(dataFolder, null).Labels;
+        if (testFolder is not null && !Directory.Exists(testFolder))
+        {
+            throw new CliUserException($"{testFolder}: test folder not found.");
+        }
+        var images = new FolderImageSource(dataFolder, null);
+        var labels = images.Labels;
         string folderName = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dataFolder)));
         string pipelineName = name ?? Identifier(folderName);
         string path = Path.GetFullPath(output ?? folderName + ".tl.yaml");
@@ -52,7 +58,9 @@ internal static class NewCommand
             throw new CliUserException($"{path}: already exists; pass --force to overwrite it.");
         }
         string relativeData = Path.GetRelativePath(Path.GetDirectoryName(path)!, Path.GetFullPath(dataFolder)).Replace('\\', '/');
-        string yaml = Scaffold(pipelineName, architecture, size ?? architecture.DefaultInputSize, labels.ToArray(), relativeData, dataFolder);
+        string? relativeTest = testFolder is null ? null : Path.GetRelativePath(Path.GetDirectoryName(path)!, Path.GetFullPath(testFolder)).Replace('\\', '/');
+        var scaffold = new ScaffoldDefaults(images.Count);
+        string yaml = Scaffold(pipelineName, architecture, size ?? architecture.DefaultInputSize, labels.ToArray(), relativeData, relativeTest, dataFolder, scaffold);
 
         var result = PipelineParser.Parse(yaml, path);
         if (result.HasErrors)
@@ -65,12 +73,13 @@ internal static class NewCommand
         }
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, yaml);
-        Console.Out.WriteLine(string.Create(Text.C, $"wrote {path}: {architecture.Name}, {labels.Count} labels ({string.Join(", ", labels)})"));
+        Console.Out.WriteLine(string.Create(Text.C, $"wrote {path}: {architecture.Name}, {labels.Count} labels ({string.Join(", ", labels)}), {images.Count} images"));
         Console.Out.WriteLine($"next: tldsl inspect \"{path}\"   then   tldsl train \"{path}\"");
         return ExitCodes.Success;
     }
 
-    private static string Scaffold(string name, BaseArchitecture architecture, int size, string[] labels, string data, string dataAsGiven)
+    private static string Scaffold(string name, BaseArchitecture architecture, int size, string[] labels, string data, string? test,
+        string dataAsGiven, ScaffoldDefaults defaults)
     {
         var named = architecture.Weights.Count > 0 ? architecture.Weights[0] : null;
         var y = new StringBuilder();
@@ -94,19 +103,29 @@ internal static class NewCommand
         y.Append(Text.C, $"input: {{ size: [{size}, {size}], channels: 3, normalize: {(named is null ? "none" : "weights")} }}\n");
         y.Append("labels: [").Append(string.Join(", ", labels.Select(Quote))).Append("]\n");
         y.Append("head:\n  - dropout: 0.2\n  - linear: labels\n");
-        if (named is not null)
-        {
-            y.Append("freeze:\n  - backbone                        # train the new head only; see phases to unfreeze later\n");
-        }
         y.Append("data:\n");
         y.Append(Text.C, $"  train: {{ folder: {Quote(data)} }}\n");
-        y.Append("  valid: { split: 0.2, seed: 1 }\n");
+        y.Append(Text.C, $"  valid: {{ split: {ScaffoldDefaults.ValidSplit.ToString(Text.C)}, seed: 1 }}\n");
+        if (test is not null)
+        {
+            y.Append(Text.C, $"  test: {{ folder: {Quote(test)} }}\n");
+        }
         y.Append("  augment: [flip]\n");
-        y.Append("train:\n  seed: 42\n  batch: 32\n");
-        y.Append("  optimizer: { adamw: { lr: 1e-3, weight_decay: 0.01 } }\n");
-        y.Append("  phases:\n    - { name: head, epochs: 3, schedule: one_cycle }\n");
-        y.Append("  early_stopping: { metric: valid.accuracy, patience: 3 }\n");
-        y.Append("  checkpoint: { keep: best }\n");
+        y.Append(Text.C, $"train:\n  seed: 42\n  batch: {ScaffoldDefaults.Batch}\n");
+        if (named is not null)
+        {
+            // Epochs sized to the data: see ScaffoldDefaults.
+            y.Append("  optimizer: { adamw: { lr: 2e-3, weight_decay: 0.01 } }\n");
+            y.Append("  # fastai's fine_tune: the head on the frozen backbone (its features computed once and cached, no augmentation),\n");
+            y.Append("  # then every layer, with the augmentation and per-stage rates decaying from the head down (tldsl inspect shows both phases)\n");
+            y.Append(Text.C, $"  recipe: {{ fine_tune: {{ freeze_epochs: {defaults.FreezeEpochs}, epochs: {defaults.FineTuneEpochs} }} }}\n");
+        }
+        else
+        {
+            y.Append("  optimizer: { adamw: { lr: 1e-3, weight_decay: 0.01 } }\n");
+            y.Append(Text.C, $"  phases:\n    - {{ name: scratch, epochs: {defaults.ScratchEpochs}, schedule: one_cycle }}\n");
+        }
+        y.Append("  checkpoint: { keep: best }    # evaluate, predict and export use the best epoch by validation accuracy\n");
         return y.ToString();
     }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using TLDsl.Runtime.Native;
 using TLDsl.Runtime.Pipelines;
@@ -19,7 +20,14 @@ namespace TLDsl.Runtime.Inspection;
 /// <param name="TrainableParameters">Parameter values that train.</param>
 /// <param name="TotalParameters">All parameter values of the model.</param>
 public sealed record PhaseReport(int Index, string Name, int Epochs, IReadOnlyList<string> Unfreezes, IReadOnlyList<string> Freezes,
-    IReadOnlyList<string> Frozen, IReadOnlyList<string> Trained, IReadOnlyList<string> HeldInEval, long TrainableParameters, long TotalParameters);
+    IReadOnlyList<string> Frozen, IReadOnlyList<string> Trained, IReadOnlyList<string> HeldInEval, long TrainableParameters, long TotalParameters)
+{
+    /// <summary>The phase's learning rates: "pattern rate" per rule (first match wins), then "others rate".</summary>
+    public IReadOnlyList<string> Rates { get; init; } = [];
+
+    /// <summary>The schedule's name, and whether the phase trains with the data's augmentation.</summary>
+    public string Schedule { get; init; } = "";
+}
 
 /// <summary>What a pipeline does to its base model.</summary>
 /// <param name="Pipeline">The pipeline's name.</param>
@@ -69,7 +77,12 @@ public static class PipelineInspector
             var phaseSpec = spec.Train.Phases[i];
             phases.Add(new PhaseReport(i, phase.Name, phase.Epochs, phaseSpec.Unfreeze.ToArray(), phaseSpec.Freeze.ToArray(),
                 report.Summarize(trainable: false), report.Summarize(trainable: true),
-                HeldInEvalRoots(report), report.TrainableParameters, report.TotalParameters));
+                HeldInEvalRoots(report), report.TrainableParameters, report.TotalParameters)
+            {
+                Rates = [.. phase.LearningRates.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Pattern} {r.LearningRate:G4}")),
+                    string.Create(CultureInfo.InvariantCulture, $"others {phase.LearningRate ?? training.Optimizer.LearningRate:G4}")],
+                Schedule = phase.Schedule.GetType().Name switch { "OneCycleSchedule" => "one_cycle", var n => n.Replace("Schedule", "", StringComparison.Ordinal).ToLowerInvariant() } + (phase.Augment ? "" : ", no augmentation"),
+            });
         }
         var added = initial.Layers.Where(l => l.Name.StartsWith("head.", StringComparison.Ordinal) && l.Depth == 2).ToArray();
         return new PipelineReport(spec.Name, plan.Architecture.Name,

@@ -177,7 +177,7 @@ public static class PipelineInterpreter
         return new PhasePlan(phase.Name, phase.Epochs,
             phase.Unfreeze.Count > 0 ? [ModuleMatchers.AnyGlob(phase.Unfreeze)] : [],
             phase.Freeze.Count > 0 ? [new FreezeRule("phase freeze " + string.Join(", ", phase.Freeze), ModuleMatchers.AnyGlob(phase.Freeze))] : [],
-            rules, lr, schedule);
+            rules, lr, schedule) { Augment = phase.Augment };
     }
 
     private static HeadLayer HeadLayer(HeadLayerSpec layer, int labelCount) => layer switch

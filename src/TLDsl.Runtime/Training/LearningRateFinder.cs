@@ -29,7 +29,7 @@ public sealed record LearningRateFinderOptions(double StartRate = 1e-7, double E
 /// <param name="LearningRates">The rate of each step done.</param>
 /// <param name="Losses">The raw training loss of each step.</param>
 /// <param name="SmoothedLosses">The bias-corrected moving average of the loss.</param>
-/// <param name="Suggested">The rate at the steepest descent of the smoothed curve, or null when the curve is too short.</param>
+/// <param name="Suggested">The suggested rate (<see cref="LearningRateSuggestion.Suggest"/>), or null when the loss did not clearly fall.</param>
 /// <param name="StopReason">Why the sweep ended.</param>
 /// <param name="CachedFeatures">Whether the frozen layers ran once per sample (their outputs cached) rather than every step.</param>
 public sealed record LearningRateFinderResult(IReadOnlyList<double> LearningRates, IReadOnlyList<double> Losses,
@@ -38,8 +38,8 @@ public sealed record LearningRateFinderResult(IReadOnlyList<double> LearningRate
 /// <summary>
 /// The learning-rate range test (Smith 2015, fastai's <c>lr_find</c>): a freshly built copy of the pipeline's model trains
 /// for up to <see cref="LearningRateFinderOptions.Steps"/> optimizer steps on training batches while the rate grows
-/// exponentially; the loss is smoothed and the sweep stops when it diverges. The suggestion is the rate where the smoothed
-/// loss falls fastest (per decade). Nothing of a run or of another model is touched; torch's random state is restored.
+/// exponentially; the loss is smoothed and the sweep stops when it diverges. The suggestion is
+/// <see cref="LearningRateSuggestion.Suggest"/>'s. Nothing of a run or of another model is touched; torch's random state is restored.
 /// </summary>
 public static class LearningRateFinder
 {
@@ -93,7 +93,8 @@ public static class LearningRateFinder
         int prefix = model.FrozenPrefixLength();
         // When steps x batch >= n every sample is visited at least once, so computing the frozen prefix once per sample
         // costs no more than the sweep would, and every later visit is free (the trainer's feature cache).
-        bool cache = TrainingStep.CanCacheFeatures(plan, model, data, prefix) && (long)options.Steps * batchSize >= data.TrainIndices.Length;
+        bool augment = plan.Phases.Count == 0 || plan.Phases[0].Augment;
+        bool cache = TrainingStep.CanCacheFeatures(plan, model, data, prefix, augment) && (long)options.Steps * batchSize >= data.TrainIndices.Length;
         string? scratch = cache ? Directory.CreateTempSubdirectory("tldsl-lr-find").FullName : null;
         try
         {
@@ -102,8 +103,8 @@ public static class LearningRateFinder
                 : null;
             using var optimizer = new RunOptimizer(model.named_parameters().Where(p => p.parameter.requires_grad), plan.Optimizer);
             var sweep = new SweepCurve(options);
-            RunSweep(model, data, plan, optimizer, features, prefix, batchSize, sweep, cancellation);
-            return new LearningRateFinderResult(sweep.Rates, sweep.Losses, sweep.Smoothed, Suggest(sweep.Rates, sweep.Smoothed), sweep.Reason, cache);
+            RunSweep(model, data, plan, optimizer, features, prefix, batchSize, augment, sweep, cancellation);
+            return new LearningRateFinderResult(sweep.Rates, sweep.Losses, sweep.Smoothed, LearningRateSuggestion.Suggest(sweep.Rates, sweep.Losses), sweep.Reason, cache);
         }
         finally
         {
@@ -156,7 +157,7 @@ public static class LearningRateFinder
 
     /// <summary>Trains one batch per step at the growing rate, with the trainer's forward pass, loss and update.</summary>
     private static void RunSweep(TransferModel model, DataPlan data, TrainingPlan plan, RunOptimizer optimizer, FeatureCache? features, int prefix,
-        int batchSize, SweepCurve sweep, CancellationToken cancellation)
+        int batchSize, bool augment, SweepCurve sweep, CancellationToken cancellation)
     {
         var ones = Enumerable.Repeat(1.0, optimizer.Names.Count).ToArray();
         int n = data.TrainIndices.Length;
@@ -185,7 +186,7 @@ public static class LearningRateFinder
             double loss;
             using (NewDisposeScope())
             {
-                var (_, _, perSample) = TrainingStep.Loss(model, data, plan, order.AsSpan(position, batchSize), features, prefix, epoch, classWeights: null);
+                var (_, _, perSample) = TrainingStep.Loss(model, data, plan, order.AsSpan(position, batchSize), features, prefix, epoch, augment, classWeights: null);
                 position += batchSize;
                 var output = perSample.mean();
                 loss = output.item<float>();
@@ -203,42 +204,6 @@ public static class LearningRateFinder
                 return;
             }
         }
-    }
-
-    /// <summary>The rate where the smoothed loss falls fastest per decade, looking only up to the loss's minimum
-    /// (beyond it the curve only rises); null when fewer than 3 points precede the minimum.</summary>
-    public static double? Suggest(IReadOnlyList<double> rates, IReadOnlyList<double> smoothed)
-    {
-        ArgumentNullException.ThrowIfNull(rates);
-        ArgumentNullException.ThrowIfNull(smoothed);
-        if (rates.Count != smoothed.Count || rates.Count < 3)
-        {
-            return null;
-        }
-        int minimum = 0;
-        for (int i = 1; i < smoothed.Count; i++)
-        {
-            if (smoothed[i] < smoothed[minimum])
-            {
-                minimum = i;
-            }
-        }
-        if (minimum < 2)
-        {
-            return null;
-        }
-        int steepest = -1;
-        double slope = double.PositiveInfinity;
-        for (int i = 1; i <= minimum; i++)
-        {
-            double s = (smoothed[i] - smoothed[i - 1]) / (Math.Log10(rates[i]) - Math.Log10(rates[i - 1]));
-            if (s < slope)
-            {
-                slope = s;
-                steepest = i;
-            }
-        }
-        return slope < 0 ? rates[steepest] : null;
     }
 
     private static int[] Shuffle(int n, int seed, int epoch)

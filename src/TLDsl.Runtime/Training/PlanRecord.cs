@@ -81,7 +81,9 @@ internal static class PlanRecord
         {
             var p = plan.Phases[i];
             record[string.Create(CultureInfo.InvariantCulture, $"phases[{i}]")] = string.Create(CultureInfo.InvariantCulture,
-                $"{p.Name}: {p.Epochs} epochs, lr {S(p.LearningRate)}, rates {(p.LearningRates.Count == 0 ? "none" : string.Join(" ", p.LearningRates.Select(r => r.Pattern + "=" + S(r.LearningRate))))}, {(J(p.Schedule) is { Length: > 0 } settings ? $"{p.Schedule.GetType().Name} {settings}" : p.Schedule.GetType().Name)}");
+                $"{p.Name}: {p.Epochs} epochs, lr {S(p.LearningRate)}, rates {(p.LearningRates.Count == 0 ? "none" : string.Join(" ", p.LearningRates.Select(r => r.Pattern + "=" + S(r.LearningRate))))}, {(J(p.Schedule) is { Length: > 0 } settings ? $"{p.Schedule.GetType().Name} {settings}" : p.Schedule.GetType().Name)}")
+                // Runs recorded before phases could turn augmentation off augmented every phase and say nothing of it.
+                + (p.Augment ? "" : ", augment false");
         }
         return record;
     }

@@ -160,7 +160,7 @@ public sealed class Trainer
     private PhaseOutcome RunPhase(PhasePlan phase, RunOptimizer optimizer, TrainingState state, long? stopAfterSteps, CancellationToken cancellation)
     {
         int prefix = _model.FrozenPrefixLength();
-        bool cache = TrainingStep.CanCacheFeatures(_plan, _model, _data, prefix);
+        bool cache = TrainingStep.CanCacheFeatures(_plan, _model, _data, prefix, phase.Augment);
         _observer.PhaseStarted(phase.Name, state.Phase, _plan.Phases.Count, phase.Epochs, cache);
 
         using var trainCache = cache ? BuildCache(prefix, _data.Train, _data.TrainIndices) : null;
@@ -246,7 +246,7 @@ public sealed class Trainer
         double windowWeight = WindowWeight(order, shape.WindowStart(b), shape.WindowEnd(b), shape.BatchSize, shape.Samples);
         using var scope = NewDisposeScope();
         var positions = order.AsSpan(b * shape.BatchSize, Math.Min(shape.BatchSize, shape.Samples - (b * shape.BatchSize)));
-        var (logits, y, perSample) = TrainingStep.Loss(_model, _data, _plan, positions, context.TrainCache, context.Prefix, state.Epoch, context.ClassWeights);
+        var (logits, y, perSample) = TrainingStep.Loss(_model, _data, _plan, positions, context.TrainCache, context.Prefix, state.Epoch, context.Phase.Augment, context.ClassWeights);
         var total = perSample.sum();
         double lossSum = total.item<float>();
         if (!double.IsFinite(lossSum))

@@ -57,7 +57,12 @@ public sealed record LearningRateRule(string Pattern, Func<string, bool> Matches
 /// <param name="LearningRate">The phase's default rate (null: the optimizer's).</param>
 /// <param name="Schedule">The schedule within the phase.</param>
 public sealed record PhasePlan(string Name, int Epochs, IReadOnlyList<Func<string, bool>> Unfreeze, IReadOnlyList<FreezeRule> Freeze,
-    IReadOnlyList<LearningRateRule> LearningRates, double? LearningRate, SchedulePlan Schedule);
+    IReadOnlyList<LearningRateRule> LearningRates, double? LearningRate, SchedulePlan Schedule)
+{
+    /// <summary>Whether the phase trains with the data's random augmentation (false: evaluation preprocessing, so a
+    /// frozen prefix can be cached).</summary>
+    public bool Augment { get; init; } = true;
+}
 
 /// <summary>Stop when <paramref name="Metric"/> has not improved by <paramref name="MinDelta"/> for
 /// <paramref name="Patience"/> epochs.</summary>

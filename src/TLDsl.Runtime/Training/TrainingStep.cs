@@ -27,16 +27,18 @@ internal static class TrainingStep
     }
 
     /// <summary>Whether the frozen prefix's outputs may be computed once and reused: they must be exactly what
-    /// recomputing them would give (no trainable or stochastic module in the prefix, no random augmentation).</summary>
-    public static bool CanCacheFeatures(TrainingPlan plan, TransferModel model, DataPlan data, int prefix) =>
-        plan.CacheFeatures && prefix > 0 && model.IsPrefixDeterministic(prefix) && !data.Preprocessor.HasRandomAugmentation;
+    /// recomputing them would give (no trainable or stochastic module in the prefix, no random augmentation in a phase
+    /// that <paramref name="augment"/>s).</summary>
+    public static bool CanCacheFeatures(TrainingPlan plan, TransferModel model, DataPlan data, int prefix, bool augment) =>
+        plan.CacheFeatures && prefix > 0 && model.IsPrefixDeterministic(prefix) && !(augment && data.Preprocessor.HasRandomAugmentation);
 
     /// <summary>
     /// The logits and per-sample cross-entropy of one training batch: <paramref name="positions"/> are positions within
-    /// the training split (they index <paramref name="features"/> when the prefix is cached).
+    /// the training split (they index <paramref name="features"/> when the prefix is cached). A phase that does not
+    /// <paramref name="augment"/> sees the evaluation preprocessing (no augmentation, no mixing).
     /// </summary>
     public static (Tensor Logits, Tensor Labels, Tensor PerSample) Loss(TransferModel model, DataPlan data, TrainingPlan plan,
-        ReadOnlySpan<int> positions, FeatureCache? features, int prefix, int epoch, Tensor? classWeights)
+        ReadOnlySpan<int> positions, FeatureCache? features, int prefix, int epoch, bool augment, Tensor? classWeights)
     {
         int[] sampleIndices = new int[positions.Length];
         for (int i = 0; i < positions.Length; i++)
@@ -44,10 +46,10 @@ internal static class TrainingStep
             sampleIndices[i] = data.TrainIndices[positions[i]];
         }
         var y = ImagePreprocessor.Labels(data.Train, sampleIndices);
-        var x = features is null ? data.Preprocessor.Batch(data.Train, sampleIndices, train: true, plan.Seed, epoch) : null;
+        var x = features is null ? data.Preprocessor.Batch(data.Train, sampleIndices, train: augment, plan.Seed, epoch) : null;
         // Mixup/cutmix disable the feature cache (HasRandomAugmentation), so they always have pixels to mix.
         var mixes = data.Preprocessor.Mixes;
-        var mixed = x is not null && mixes.Count > 0 ? BatchMixing.Apply(x, y, sampleIndices, mixes, plan.Seed, epoch) : null;
+        var mixed = x is not null && augment && mixes.Count > 0 ? BatchMixing.Apply(x, y, sampleIndices, mixes, plan.Seed, epoch) : null;
         var logits = x is not null ? model.call(mixed?.Images ?? x) : model.ForwardFrom(features!.Gather(positions), prefix);
         var perSample = TrainingLoss.PerSample(logits, y, mixed, classWeights, plan.LabelSmoothing);
         return (logits, y, perSample);

@@ -58,7 +58,8 @@ internal static class AttributeTable
 
         table["Freeze"] = new[] { "BatchNorm", "Regex", "FirstStages", "Backbone", "All" };
         table["Train"] = new[] { "Epochs", "Batch", "Seed", "Accumulate", "Optimizer", "Lr", "WeightDecay", "Momentum", "LabelSmoothing", "ClipGradNorm" };
-        table["Phase"] = new[] { "Name", "Unfreeze", "Freeze", "Lr", "Schedule" };
+        table["Phase"] = new[] { "Name", "Unfreeze", "Freeze", "Lr", "Schedule", "LrDecay", "Augment" };
+        table["FineTune"] = new[] { "Epochs", "FreezeEpochs", "Lr", "LrDecay" };
         table["DataFolder"] = new[] { "Split", "SplitSeed", "LimitPerClass", "LimitSeed" };
         table["DataIdx"] = new[] { "Split", "SplitSeed", "LimitPerClass", "LimitSeed", "Classes" };
         table["DataCsv"] = new[] { "Root", "Split", "SplitSeed", "LimitPerClass", "LimitSeed" };

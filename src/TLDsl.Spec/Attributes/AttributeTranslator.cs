@@ -123,6 +123,13 @@ internal sealed class AttributeTranslator
             case "Train":
                 ApplyTrain(a, at);
                 break;
+            case "FineTune":
+                var fineTune = Child(Child(Child(_root, "train", at), "recipe", at), "fine_tune", at);
+                SetValue(fineTune, "epochs", NamedArg(a, "Epochs"), a);
+                SetValue(fineTune, "freeze_epochs", NamedArg(a, "FreezeEpochs"), a);
+                SetValue(fineTune, "lr", NamedArg(a, "Lr"), a);
+                SetValue(fineTune, "lr_decay", NamedArg(a, "LrDecay"), a);
+                break;
             case "DataFolder":
             case "DataIdx":
             case "DataCsv":
@@ -305,6 +312,8 @@ internal sealed class AttributeTranslator
         SetValue(phase, "freeze", NamedArg(a, "Freeze"), a);
         SetValue(phase, "lr", NamedArg(a, "Lr"), a);
         SetValue(phase, "schedule", NamedArg(a, "Schedule"), a);
+        SetValue(phase, "lr_decay", NamedArg(a, "LrDecay"), a);
+        SetValue(phase, "augment", NamedArg(a, "Augment"), a);
         return phase;
     }
 

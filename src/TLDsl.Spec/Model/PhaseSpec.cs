@@ -19,7 +19,16 @@ public sealed record PhaseSpec(
     EquatableArray<string> Freeze,
     double? Lr,
     EquatableArray<LrGroupSpec> LrGroups,
-    ScheduleSpec Schedule);
+    ScheduleSpec Schedule)
+{
+    /// <summary>Layer-wise learning-rate decay per stage from the head down (<c>lr_decay</c>), or null. The validator
+    /// resolves it into <see cref="LrGroups"/> entries (one per stage member, after the written ones).</summary>
+    public double? LrDecay { get; init; }
+
+    /// <summary>Whether this phase trains with <c>data.augment</c> (<c>augment: false</c> turns it off, so a frozen
+    /// prefix can be cached).</summary>
+    public bool Augment { get; init; } = true;
+}
 
 /// <summary>A learning rate for the layers a pattern selects.</summary>
 /// <param name="Pattern">A name, glob or <c>head</c>.</param>

@@ -29,7 +29,7 @@ internal static class SpecBuilder
             BuildInput(Map(root, "input"), baseSpec.WeightsKind),
             BuildLabels(Get(root, "labels")),
             EquatableArray.From(Items(Get(root, "head")).Select(BuildHeadLayer).OfType<HeadLayerSpec>()),
-            EquatableArray.From(Items(Get(root, "freeze")).Select(BuildFreezeRule)),
+            BuildFreeze(root),
             Has(root, "data") ? BuildData(Map(root, "data")) : null,
             BuildTrain(Map(root, "train")));
     }
@@ -164,6 +164,15 @@ internal static class SpecBuilder
         return new FreezeRuleSpec(FreezeSelector.Layers, EquatableArray.From(Strings(Get(map, "layers"))), null, policy);
     }
 
+    private static EquatableArray<FreezeRuleSpec> BuildFreeze(YMapping root)
+    {
+        var rules = Items(Get(root, "freeze")).Select(BuildFreezeRule).ToArray();
+        // A recipe that trains the head on a frozen backbone freezes it itself when the pipeline says nothing.
+        return rules.Length == 0 && !Has(root, "freeze") && Recipes.FreezesBackbone(Map(root, "train"))
+            ? EquatableArray.Of(new FreezeRuleSpec(FreezeSelector.Backbone, default, null, BatchNormPolicy.Eval))
+            : EquatableArray.From(rules);
+    }
+
     private static DataSpec BuildData(YMapping? node)
     {
         var valid = Map(node, "valid");
@@ -254,8 +263,9 @@ internal static class SpecBuilder
 
     private static TrainSpec BuildTrain(YMapping? node)
     {
-        var phases = Has(node, "phases")
-            ? Items(Get(node, "phases")).Select(BuildPhase).ToArray()
+        var optimizer = BuildOptimizer(Get(node, "optimizer"));
+        var phases = Has(node, "phases") ? Items(Get(node, "phases")).Select(BuildPhase).ToArray()
+            : Has(node, "recipe") ? Recipes.Expand(Get(node, "recipe"), optimizer.Lr, Has(Map(Tag(Get(node, "optimizer")).Body), "lr"), ConstantSchedule with { Kind = ScheduleKind.OneCycle })
             : new[] { new PhaseSpec("phase1", Int(node, "epochs") ?? 1, default, default, null, default, ConstantSchedule) };
         var stopping = Map(node, "early_stopping");
         var checkpoint = Map(node, "checkpoint");
@@ -263,7 +273,7 @@ internal static class SpecBuilder
             Int(node, "seed") ?? 0,
             Int(node, "batch") ?? 32,
             Int(node, "accumulate") ?? 1,
-            BuildOptimizer(Get(node, "optimizer")),
+            optimizer,
             BuildLoss(Get(node, "loss")),
             Num(node, "clip_grad_norm"),
             EquatableArray.From(phases),
@@ -315,7 +325,11 @@ internal static class SpecBuilder
             EquatableArray.From(Strings(Get(map, "freeze"))),
             Num(lr),
             EquatableArray.From(groups),
-            BuildSchedule(Get(map, "schedule")));
+            BuildSchedule(Get(map, "schedule")))
+        {
+            LrDecay = Num(map, "lr_decay"),
+            Augment = Bool(map, "augment") ?? true,
+        };
     }
 
     private static ScheduleSpec BuildSchedule(YNode? node)

@@ -271,6 +271,7 @@ internal static class PipelineKeys
         .Add("loss", Loss(), "Loss (default cross_entropy).")
         .Add("clip_grad_norm", Range(1e-6, 1e6), "Clip the gradient norm to this value.")
         .Add("phases", new ArrayNode(Phase(), 1), "Training phases in order (gradual unfreezing).")
+        .Add("recipe", Recipe(), "A training recipe, expanded to phases (tldsl inspect shows them): fine_tune.")
         .Add(
             "early_stopping",
             new ObjectNode()
@@ -292,7 +293,7 @@ internal static class PipelineKeys
                 .Add("decay", Fraction(false, false), "Share of the average kept per optimizer step, in (0, 1) (default 0.999).")
                 .Add("warmup", new BoolNode(), "Decay min(decay, (1 + step) / (10 + step)) early on (default true)."),
             "Exponential moving average of the weights: validated, checkpointed and used by evaluate, predict and export.")
-        .OneOf("epochs", "phases");
+        .OneOf("epochs", "phases", "recipe");
 
     private static TaggedNode Optimizer()
     {
@@ -330,7 +331,23 @@ internal static class PipelineKeys
         .Add("unfreeze", Patterns(), "Layers made trainable from this phase on (names, globs, head).")
         .Add("freeze", Patterns(), "Layers frozen from this phase on.")
         .Add("lr", new ChoiceNode(Rate(), new ObjectNode { AnyKey = Rate() }), "Learning rate, or a map pattern → learning rate (discriminative; head = the added layers).")
-        .Add("schedule", Schedule(), "constant (default), step, cosine or one_cycle.");
+        .Add("schedule", Schedule(), "constant (default), step, cosine or one_cycle.")
+        .Add("lr_decay", LrDecay(), "Layer-wise rate decay in (0, 1]: the model's stages get the phase rate times lr_decay^k, k = 1 for the stage under the head.")
+        .Add("augment", new BoolNode(), "Train this phase with data.augment (default true); false keeps a frozen prefix cacheable.");
+
+    private static NumberNode LrDecay() => Fraction(false, true);
+
+    // Recipes (issue #17): shorthands that SpecBuilder expands into explicit phases (Parsing/Recipes.cs).
+    private static TaggedNode Recipe() => new TaggedNode()
+        .Add(
+            "fine_tune",
+            new ObjectNode()
+                .Add("epochs", Int(1, MaxEpochs), "Epochs with everything unfrozen (default " + Parsing.Recipes.FineTuneEpochs + ").")
+                .Add("freeze_epochs", Int(1, MaxEpochs), "Epochs of the head on the frozen backbone first (default " + Parsing.Recipes.FineTuneFreezeEpochs + ").")
+                .Add("lr", Rate(), "Head rate of the frozen phase; the unfrozen phase uses half of it (default: the optimizer's lr if written, else 2e-3).")
+                .Add("lr_decay", LrDecay(), "Per-stage decay of the unfrozen phase's rates from the head down (default " + Parsing.Recipes.FineTuneLrDecayText + ")."),
+            true,
+            "fastai's fine_tune: the head on the frozen backbone (features cached, no augmentation), then every layer with per-stage rates.");
 
     private static TaggedNode Schedule() => new TaggedNode()
         .Add("constant", null, true, "Constant learning rate.")

@@ -42,7 +42,8 @@ internal sealed class SpecValidator
         CheckTrain(spec.Train, labels, spec.Data);
         new LimitChecker(_ctx).Check(spec.Train, spec.Data, input);
         new AugmentChecker(_ctx).Check(spec.Data, input);
-        return spec with { Labels = labels, Base = baseSpec, Input = input, Head = head };
+        var train = new LayerDecay(_ctx).Resolve(spec.Train, baseSpec);
+        return spec with { Labels = labels, Base = baseSpec, Input = input, Head = head, Train = train };
     }
 
     // A written name is checked by the key table; the default comes from the file or class name and becomes a folder name too.

@@ -213,6 +213,20 @@ namespace TLDsl
         public string[]? Freeze { get; set; }
         public double Lr { get; set; }
         public string? Schedule { get; set; }
+        public double LrDecay { get; set; }
+        public bool Augment { get; set; }
+    }
+
+    /// <summary>TLDsl pipeline attribute <c>[FineTune]</c> (see docs/pipeline-reference.md#attributes).</summary>
+    [global::System.AttributeUsage(global::System.AttributeTargets.Class, AllowMultiple = false)]
+    [global::System.Diagnostics.Conditional("TLDSL_KEEP_ATTRIBUTES")]
+    internal sealed class FineTuneAttribute : global::System.Attribute
+    {
+        public FineTuneAttribute() { }
+        public int Epochs { get; set; }
+        public int FreezeEpochs { get; set; }
+        public double Lr { get; set; }
+        public double LrDecay { get; set; }
     }
 
     /// <summary>TLDsl pipeline attribute <c>[DataFolder]</c> (see docs/pipeline-reference.md#attributes).</summary>

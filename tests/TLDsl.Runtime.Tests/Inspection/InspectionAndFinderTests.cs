@@ -34,14 +34,4 @@ public sealed class InspectionAndFinderTests
         // parents come before their children
         Assert.True(report.Layers.ToList().FindIndex(l => l.Name == "layer1.0") == report.Layers.ToList().FindIndex(l => l.Name == "layer1") + 1);
     }
-
-    [Fact]
-    public void The_suggestion_is_the_steepest_descent_before_the_minimum()
-    {
-        double[] rates = Enumerable.Range(0, 9).Select(i => Math.Pow(10, -7 + i)).ToArray();
-        double[] losses = [2.30, 2.29, 2.25, 2.00, 1.20, 1.00, 0.95, 1.50, 9.0];
-        Assert.Equal(rates[4], LearningRateFinder.Suggest(rates, losses));
-        Assert.Null(LearningRateFinder.Suggest(rates, [1, 2, 3, 4, 5, 6, 7, 8, 9]));
-        Assert.Null(LearningRateFinder.Suggest(rates[..2], losses[..2]));
-    }
 }
