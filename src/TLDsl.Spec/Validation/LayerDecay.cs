@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using TLDsl.Spec.Diagnostics;
 using TLDsl.Spec.Model;
+using TLDsl.Spec.Registries;
 
 namespace TLDsl.Spec.Validation;
 

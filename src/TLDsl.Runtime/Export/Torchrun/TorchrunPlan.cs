@@ -9,10 +9,11 @@ using TLDsl.Runtime.Pipelines;
 using TLDsl.Runtime.Surgery;
 using TLDsl.Runtime.Training;
 using TLDsl.Spec.Model;
-using RuntimeHeadKind = TLDsl.Runtime.Surgery.HeadLayerKind;
-using RuntimePolicy = TLDsl.Runtime.Surgery.BatchNormPolicy;
-using RuntimeOptimizerKind = TLDsl.Runtime.Training.OptimizerKind;
-using RuntimeCheckpointKeep = TLDsl.Runtime.Training.CheckpointKeep;
+using TLDsl.Spec.Registries;
+using RuntimeHeadKind = TLDsl.Spec.Registries.HeadLayerKind;
+using RuntimePolicy = TLDsl.Spec.Registries.BatchNormPolicy;
+using RuntimeOptimizerKind = TLDsl.Spec.Registries.OptimizerKind;
+using RuntimeCheckpointKeep = TLDsl.Spec.Registries.CheckpointKeep;
 
 namespace TLDsl.Runtime.Export.Torchrun;
 
@@ -145,6 +146,8 @@ internal static class TorchrunPlan
                 return new JsonObject { ["kind"] = "gelu" };
             case RuntimeHeadKind.Silu:
                 return new JsonObject { ["kind"] = "silu" };
+            case RuntimeHeadKind.Hardswish:
+                return new JsonObject { ["kind"] = "hardswish" };
             case RuntimeHeadKind.Dropout:
                 return new JsonObject { ["kind"] = "dropout", ["p"] = layer.Probability };
             case RuntimeHeadKind.BatchNorm:

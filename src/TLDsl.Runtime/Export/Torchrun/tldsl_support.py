@@ -266,6 +266,8 @@ def build_head(layers: Sequence[dict[str, Any]]) -> nn.Sequential:
             modules.append(nn.GELU())
         elif kind == "silu":
             modules.append(nn.SiLU())
+        elif kind == "hardswish":
+            modules.append(nn.Hardswish())
         elif kind == "dropout":
             modules.append(nn.Dropout(layer["p"]))
         elif kind == "batchnorm":

@@ -5,6 +5,7 @@ using BindingFlags = System.Reflection.BindingFlags;
 using TLDsl.Runtime.Models;
 using TLDsl.Runtime.Onnx.Import;
 using TLDsl.Runtime.Surgery;
+using TLDsl.Spec.Registries;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -12,6 +12,7 @@ using TLDsl.Runtime.Onnx;
 using TLDsl.Runtime.Onnx.Export;
 using TLDsl.Runtime.Onnx.Import;
 using TLDsl.Runtime.Surgery;
+using TLDsl.Spec.Registries;
 using TorchSharp;
 using Xunit.Abstractions;
 using static TLDsl.Runtime.Tests.Onnx.Export.ExportTestSupport;
@@ -90,7 +91,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
     [
         [new(HeadLayerKind.AvgPool), new(HeadLayerKind.BatchNorm), new(HeadLayerKind.Linear, Size: 16), new(HeadLayerKind.Relu), new(HeadLayerKind.Dropout, Probability: 0.3), new(HeadLayerKind.Linear, Size: 3)],
         [new(HeadLayerKind.MaxPool), new(HeadLayerKind.LayerNorm), new(HeadLayerKind.Linear, Size: 8, Bias: false), new(HeadLayerKind.Gelu), new(HeadLayerKind.Linear, Size: 3)],
-        [new(HeadLayerKind.ConcatPool), new(HeadLayerKind.Silu), new(HeadLayerKind.Linear, Size: 3)],
+        [new(HeadLayerKind.ConcatPool), new(HeadLayerKind.Silu), new(HeadLayerKind.Linear, Size: 8), new(HeadLayerKind.Hardswish), new(HeadLayerKind.Linear, Size: 3)],
         [new(HeadLayerKind.BatchNorm), new(HeadLayerKind.Flatten), new(HeadLayerKind.Linear, Size: 3)],
     ];
 

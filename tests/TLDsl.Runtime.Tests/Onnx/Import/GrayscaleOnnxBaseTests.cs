@@ -8,6 +8,7 @@ using TLDsl.Runtime.Onnx.Import;
 using TLDsl.Runtime.Pipelines;
 using TLDsl.Runtime.Prediction;
 using TLDsl.Runtime.Surgery;
+using TLDsl.Spec.Registries;
 using TLDsl.Runtime.Tests.Fixtures;
 using TLDsl.Spec.Catalogue;
 using TLDsl.Tests.PyTorch;

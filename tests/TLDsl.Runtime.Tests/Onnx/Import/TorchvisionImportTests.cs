@@ -6,6 +6,7 @@ using TLDsl.Runtime.Models;
 using TLDsl.Runtime.Onnx;
 using TLDsl.Runtime.Onnx.Import;
 using TLDsl.Runtime.Surgery;
+using TLDsl.Spec.Registries;
 using TLDsl.Runtime.Tests.Fixtures;
 using TLDsl.Spec.Catalogue;
 using TLDsl.Tests.PyTorch;
