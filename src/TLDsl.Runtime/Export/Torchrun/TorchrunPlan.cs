@@ -55,6 +55,14 @@ internal static class TorchrunPlan
         {
             _ = Augmentation(spec.Data.Augment[i], $"{where}data.augment[{i}]");
         }
+        if (spec.Data.Tta.Count > 0)
+        {
+            throw Refused(where + "data.tta", "test-time augmentation is not implemented by the program (evaluate the run with tldsl evaluate, which applies it)");
+        }
+        if (spec.Train.Ema is not null)
+        {
+            throw Refused(where + "train.ema", "weight averaging is not implemented by the program");
+        }
         _ = spec.Train.Loss.Kind switch
         {
             LossKind.CrossEntropy => 0,
@@ -62,6 +70,10 @@ internal static class TorchrunPlan
         };
         foreach (var (phase, i) in spec.Train.Phases.Select((p, i) => (p, i)))
         {
+            if (!phase.Augment)
+            {
+                throw Refused($"{where}train.phases[{i}].augment", "a phase without augmentation is not implemented by the program");
+            }
             _ = phase.Schedule.Kind switch
             {
                 ScheduleKind.Constant or ScheduleKind.Step or ScheduleKind.Cosine or ScheduleKind.OneCycle => 0,

@@ -56,9 +56,10 @@ train:
   runs: ../runs
 ";
 
-    /// <summary>Reads the embedded pipeline; <paramref name="path"/> (default <see cref="SourcePath"/>) anchors relative paths.</summary>
+    /// <summary>Reads the embedded pipeline; <paramref name="path"/> (default <see cref="SourcePath"/>) anchors relative paths. A relative
+    /// path is anchored in the project folder this assembly was built from, or else the application's folder; never the current directory.</summary>
     public static global::TLDsl.Runtime.Pipelines.PipelineFile Load(string? path = null)
     {
-        return global::TLDsl.Runtime.Generated.GeneratedPipelineSupport.Parse(Text, path ?? SourcePath);
+        return global::TLDsl.Runtime.Generated.GeneratedPipelineSupport.Parse(Text, path ?? SourcePath, typeof(FashionFineTunePipeline).Assembly);
     }
 }

@@ -8,7 +8,7 @@ namespace TLDsl.Generated;
 [global::System.CodeDom.Compiler.GeneratedCode("TLDsl.Generator", "0.1.0")]
 public sealed partial record FashionFineTuneOptions
 {
-    /// <summary>The pipeline file (it must hold the text compiled in); relative data paths resolve against it.</summary>
+    /// <summary>The pipeline file (it must hold the text compiled in); relative data paths resolve against it. A relative path is looked up in the project folder, then the application's folder; never the current directory.</summary>
     public string PipelinePath { get; init; } = FashionFineTunePipeline.SourcePath;
 
     /// <summary>Folder for run folders; null: the pipeline's <c>train.runs</c> (../runs).</summary>
@@ -50,7 +50,7 @@ public sealed partial class FashionFineTuneTrainer : global::System.IDisposable
     public FashionFineTuneOptions Options { get; }
 
     /// <summary>The runtime session (model, data, plan, run folder), started on first use.</summary>
-    public global::TLDsl.Runtime.Pipelines.TrainingSession Session => _session ??= global::TLDsl.Runtime.Generated.GeneratedPipelineSupport.StartSession(FashionFineTunePipeline.Text, Options.PipelinePath, Overrides());
+    public global::TLDsl.Runtime.Pipelines.TrainingSession Session => _session ??= global::TLDsl.Runtime.Generated.GeneratedPipelineSupport.StartSession(FashionFineTunePipeline.Text, Options.PipelinePath, Overrides(), typeof(FashionFineTunePipeline).Assembly);
 
     /// <summary>Continues the run in <paramref name="runPath"/> from its latest checkpoint; pass the options it was started
     /// with. The run folder must hold this pipeline (same SHA-256).</summary>
