@@ -22,13 +22,9 @@ internal static class TrainingLoss
         return (mixed.OwnShare * own) + ((1 - mixed.OwnShare) * partner);
     }
 
-    private static Tensor CrossEntropy(Tensor logits, Tensor labels, Tensor? classWeights, double labelSmoothing)
-    {
-        var perSample = nn.functional.cross_entropy(logits, labels, classWeights, reduction: nn.Reduction.None, label_smoothing: labelSmoothing);
-        if (classWeights is not null)
-        {
-            perSample = perSample * classWeights.index_select(0, labels);
-        }
-        return perSample;
-    }
+    // With reduction none, cross_entropy already weights each sample's terms by the class weights (PyTorch's
+    // semantics); the sum is divided by the window's weight sum, as PyTorch's weighted mean is. Weighting the result
+    // again squared the weights.
+    private static Tensor CrossEntropy(Tensor logits, Tensor labels, Tensor? classWeights, double labelSmoothing) =>
+        nn.functional.cross_entropy(logits, labels, classWeights, reduction: nn.Reduction.None, label_smoothing: labelSmoothing);
 }

@@ -430,9 +430,6 @@ class Trainer:
                     logits = self.net(x)
                     per_sample = F.cross_entropy(logits, y, weight=self.class_weights, reduction="none",
                                                  label_smoothing=self.train_spec["label_smoothing"])
-                    if self.class_weights is not None:
-                        # As TLDsl's trainer: the weighted per-sample loss is weighted once more.
-                        per_sample = per_sample * self.class_weights.index_select(0, y)
                     total = per_sample.sum()
                     loss_sum, correct, count = self.p.sum([float(total.item()),
                                                            float(logits.argmax(1).eq(y).sum().item()), float(len(y))])
