@@ -136,17 +136,11 @@ public sealed class EvaluationPreprocessing
         }
     }
 
-    /// <summary>Resizes so that the image covers <paramref name="height"/> x <paramref name="width"/> (shorter side to
-    /// the target, aspect kept; bilinear, antialiased), then crops the centre. Channels are left as they are.</summary>
-    public static PlanarImage ResizeAndCrop(PlanarImage image, int height, int width)
+    /// <summary>The size an <paramref name="h"/> x <paramref name="w"/> image is resized to so that it covers
+    /// <paramref name="height"/> x <paramref name="width"/> (shorter side to the target, aspect kept), and the top-left
+    /// corner of the centre crop in it: the geometry of every evaluation-path resize, tensor or managed.</summary>
+    public static (int ResizedHeight, int ResizedWidth, int Top, int Left) CoverAndCrop(int h, int w, int height, int width)
     {
-        ArgumentNullException.ThrowIfNull(image);
-        int h = image.Height, w = image.Width;
-        if (h == height && w == width)
-        {
-            return image;
-        }
-
         int rh, rw;
         if ((double)height / h >= (double)width / w)
         {
@@ -159,8 +153,21 @@ public sealed class EvaluationPreprocessing
             rh = Math.Max(height, (int)((double)h * width / w));
         }
 
-        int top = (int)Math.Round((rh - height) / 2.0);
-        int left = (int)Math.Round((rw - width) / 2.0);
+        return (rh, rw, (int)Math.Round((rh - height) / 2.0), (int)Math.Round((rw - width) / 2.0));
+    }
+
+    /// <summary>Resizes so that the image covers <paramref name="height"/> x <paramref name="width"/> (shorter side to
+    /// the target, aspect kept; bilinear, antialiased), then crops the centre. Channels are left as they are.</summary>
+    public static PlanarImage ResizeAndCrop(PlanarImage image, int height, int width)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        int h = image.Height, w = image.Width;
+        if (h == height && w == width)
+        {
+            return image;
+        }
+
+        var (rh, rw, top, left) = CoverAndCrop(h, w, height, width);
         return AntialiasedResize.ResizeWindow(image, rh, rw, top, left, height, width);
     }
 

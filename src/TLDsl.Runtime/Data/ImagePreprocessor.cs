@@ -320,26 +320,13 @@ public sealed class ImagePreprocessor
             return batch;
         }
 
-        int rh, rw;
-        if ((double)height / h >= (double)width / w)
-        {
-            rh = height;
-            rw = Math.Max(width, (int)((double)w * height / h));
-        }
-        else
-        {
-            rw = width;
-            rh = Math.Max(height, (int)((double)h * width / w));
-        }
-
+        var (rh, rw, top, left) = EvaluationPreprocessing.CoverAndCrop(h, w, height, width);
         var resized = rh == h && rw == w ? batch : Resize(batch, rh, rw);
         if (rh == height && rw == width)
         {
             return resized;
         }
 
-        var top = (int)Math.Round((rh - height) / 2.0);
-        var left = (int)Math.Round((rw - width) / 2.0);
         return resized.narrow(2, top, height).narrow(3, left, width);
     }
 
