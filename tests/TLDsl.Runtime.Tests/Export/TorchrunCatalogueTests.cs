@@ -7,6 +7,7 @@ using TLDsl.Runtime.Models;
 using TLDsl.Runtime.Pipelines;
 using TLDsl.Runtime.Surgery;
 using TLDsl.Runtime.Tests.Data;
+using TLDsl.Spec.Registries;
 using static TorchSharp.torch;
 
 namespace TLDsl.Runtime.Tests.Export;
@@ -33,6 +34,11 @@ public sealed class TorchrunCatalogueTests : IDisposable
             ImageFiles.WritePng(_dir.File("data", label, "0.png"), Enumerable.Repeat((byte)(label == "a" ? 40 : 200), 8 * 8 * 3).ToArray(), 8, 8, 3);
         }
         string stats = string.Join(", ", Enumerable.Repeat("0.5", channels));
+        // Every option-less activation of the head layer registry, each after a small linear layer, so that the program's
+        // registry-driven activations are checked against TorchSharp's too.
+        string activations = string.Concat(HeadLayers.All
+            .Where(l => l.Form == HeadLayerForm.Plain && l.Kind != HeadLayerKind.Flatten)
+            .Select(l => $"linear: 8, {l.Key}, "));
         string pipeline = _dir.File($"{name}.tl.yaml");
         File.WriteAllText(pipeline, $$"""
             version: 1
@@ -40,7 +46,7 @@ public sealed class TorchrunCatalogueTests : IDisposable
             base: { model: {{name}}, weights: none{{(architecture.Classifier is null ? "" : ", drop: [classifier]")}} }
             input: { size: [{{size}}, {{size}}], channels: 3, normalize: { mean: [{{stats}}], std: [{{stats}}] } }
             labels: from_data
-            head: [linear: labels]
+            head: [{{activations}}linear: labels]
             data:
               train: { folder: data }
             train:

@@ -152,14 +152,6 @@ internal static class TorchrunPlan
                 var linear = new JsonObject { ["kind"] = "linear", ["in"] = shape[0], ["out"] = layer.Size, ["bias"] = layer.Bias };
                 shape = [layer.Size];
                 return linear;
-            case RuntimeHeadKind.Relu:
-                return new JsonObject { ["kind"] = "relu" };
-            case RuntimeHeadKind.Gelu:
-                return new JsonObject { ["kind"] = "gelu" };
-            case RuntimeHeadKind.Silu:
-                return new JsonObject { ["kind"] = "silu" };
-            case RuntimeHeadKind.Hardswish:
-                return new JsonObject { ["kind"] = "hardswish" };
             case RuntimeHeadKind.Dropout:
                 return new JsonObject { ["kind"] = "dropout", ["p"] = layer.Probability };
             case RuntimeHeadKind.BatchNorm:
@@ -178,9 +170,25 @@ internal static class TorchrunPlan
             case RuntimeHeadKind.ConcatPool:
                 shape = [2 * shape[0]];
                 return new JsonObject { ["kind"] = "concat_pool" };
+            case var plain when HeadLayers.Of(plain).Form == HeadLayerForm.Plain:
+                // An activation without options (relu, gelu, silu, hardswish, ...): the program builds the torch.nn
+                // class the registry names, so a new one needs no edit here.
+                return new JsonObject { ["kind"] = "activation", ["module"] = ActivationClass(layer.Kind, key) };
             default:
                 throw Refused(key, $"head layer '{layer.Kind}' is not implemented by the program");
         }
+    }
+
+    /// <summary>The torch.nn class of an option-less activation, from the registry's PyTorch module (<c>torch.nn.ReLU()</c>).</summary>
+    private static string ActivationClass(RuntimeHeadKind kind, string key)
+    {
+        var info = HeadLayers.Of(kind);
+        const string prefix = "torch.nn.", suffix = "()";
+        if (info.Form != HeadLayerForm.Plain || !info.PyTorch.StartsWith(prefix, StringComparison.Ordinal) || !info.PyTorch.EndsWith(suffix, StringComparison.Ordinal))
+        {
+            throw Refused(key, $"head layer '{info.Display}' is not an option-less torch.nn activation the program can build");
+        }
+        return info.PyTorch[prefix.Length..^suffix.Length];
     }
 
     private static string Policy(RuntimePolicy policy, string key) => policy switch

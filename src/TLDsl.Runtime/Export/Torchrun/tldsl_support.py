@@ -260,14 +260,12 @@ def build_head(layers: Sequence[dict[str, Any]]) -> nn.Sequential:
         kind = layer["kind"]
         if kind == "linear":
             modules.append(nn.Linear(layer["in"], layer["out"], bias=layer["bias"]))
-        elif kind == "relu":
-            modules.append(nn.ReLU())
-        elif kind == "gelu":
-            modules.append(nn.GELU())
-        elif kind == "silu":
-            modules.append(nn.SiLU())
-        elif kind == "hardswish":
-            modules.append(nn.Hardswish())
+        elif kind == "activation":
+            # An option-less activation named by TLDsl's head layer registry (ReLU, GELU, SiLU, Hardswish, ...).
+            module = getattr(nn, layer["module"], None)
+            if not (isinstance(module, type) and issubclass(module, nn.Module)):
+                raise ValueError(f"head activation '{layer['module']}' is not a torch.nn module")
+            modules.append(module())
         elif kind == "dropout":
             modules.append(nn.Dropout(layer["p"]))
         elif kind == "batchnorm":
