@@ -23,7 +23,7 @@ public sealed class ImagePreprocessorTests
         new(Enumerable.Range(0, n).Select(i => i % 2).ToArray(), 2, 3, height, width, (i, p) => ((i * 13) + (p * 7 % 97)) % 101 / 100f);
 
     [Fact]
-    public void EvalBatchShapeAndGrayToThreeChannels()
+    public void Eval_batch_shape_and_gray_to_three_channels()
     {
         var source = new MemorySource([0, 1, 0, 1, 1], 2, 1, 28, 28, (i, p) => ((i * 31) + p) % 256 / 255f);
         var pre = new ImagePreprocessor((112, 112), 3, Identity, []);
@@ -41,7 +41,7 @@ public sealed class ImagePreprocessorTests
     }
 
     [Fact]
-    public void ColourToOneChannelUsesLuminance()
+    public void Colour_to_one_channel_uses_luminance()
     {
         var source = new MemorySource([0], 1, 3, 2, 2, (_, p) => p < 4 ? 1f : 0f);
         var pre = new ImagePreprocessor((2, 2), 1, Identity, []);
@@ -51,7 +51,7 @@ public sealed class ImagePreprocessorTests
     }
 
     [Fact]
-    public void ImageNetNormalisationOfAKnownPixel()
+    public void ImageNet_normalisation_of_a_known_pixel()
     {
         float[] rgb = [0.2f, 0.5f, 0.8f];
         var source = new MemorySource([0], 1, 3, 8, 8, (_, p) => rgb[p / 64]);
@@ -63,7 +63,7 @@ public sealed class ImagePreprocessorTests
     }
 
     [Fact]
-    public void BgrMeanNormalisationReversesChannels()
+    public void Bgr_mean_normalisation_reverses_channels()
     {
         float[] rgb = [0.2f, 0.5f, 0.8f];
         var source = new MemorySource([0], 1, 3, 8, 8, (_, p) => rgb[p / 64]);
@@ -75,7 +75,7 @@ public sealed class ImagePreprocessorTests
     }
 
     [Fact]
-    public void ResizesTheShorterSideThenCropsTheCentre()
+    public void Resizes_the_shorter_side_then_crops_the_centre()
     {
         var source = Rgb(1, 20, 40);
         var pre = new ImagePreprocessor((10, 10), 3, Identity, []);
@@ -89,7 +89,7 @@ public sealed class ImagePreprocessorTests
     }
 
     [Fact]
-    public void AntialiasedDownscaleDiffersFromNearest()
+    public void Antialiased_downscale_differs_from_nearest()
     {
         // A 1-pixel checkerboard: nearest keeps only black or only white pixels; an antialiased filter averages to grey.
         var source = new MemorySource([0], 1, 1, 64, 64, (_, p) => ((p / 64) + (p % 64)) % 2);
@@ -105,7 +105,7 @@ public sealed class ImagePreprocessorTests
     }
 
     [Fact]
-    public void SameSeedGivesTheSameBatchWhateverTheBatchComposition()
+    public void Same_seed_gives_the_same_batch_whatever_the_batch_composition()
     {
         var source = Rgb(24, 30, 26);
         var pre = new ImagePreprocessor((16, 16), 3, Normalization.ImageNet, AllAugmentations);
@@ -124,7 +124,7 @@ public sealed class ImagePreprocessorTests
     }
 
     [Fact]
-    public void DecodingInSmallChunksGivesTheSameBatch()
+    public void Decoding_in_small_chunks_gives_the_same_batch()
     {
         var source = Rgb(20, 30, 26);
         var pre = new ImagePreprocessor((16, 16), 3, Normalization.ImageNet, AllAugmentations);
@@ -147,7 +147,7 @@ public sealed class ImagePreprocessorTests
     }
 
     [Fact]
-    public void AnotherEpochOrSeedDrawsOtherAugmentations()
+    public void Another_epoch_or_seed_draws_other_augmentations()
     {
         var source = Rgb(8, 30, 26);
         var pre = new ImagePreprocessor((16, 16), 3, Identity, AllAugmentations);
@@ -168,7 +168,7 @@ public sealed class ImagePreprocessorTests
     }
 
     [Fact]
-    public void EvaluationIgnoresAugmentationsSeedAndEpoch()
+    public void Evaluation_ignores_augmentations_seed_and_epoch()
     {
         var source = Rgb(4, 30, 26);
         var plain = new ImagePreprocessor((16, 16), 3, Identity, []);
@@ -179,7 +179,7 @@ public sealed class ImagePreprocessorTests
     }
 
     [Fact]
-    public void FlipWithCertaintyMirrors()
+    public void Flip_with_certainty_mirrors()
     {
         var source = Rgb(3, 12, 12);
         var flip = new ImagePreprocessor((12, 12), 3, Identity, [new HorizontalFlip(1.0)]);
@@ -191,7 +191,7 @@ public sealed class ImagePreprocessorTests
     }
 
     [Fact]
-    public void VerticalFlipWithCertaintyMirrorsTopToBottom()
+    public void Vertical_flip_with_certainty_mirrors_top_to_bottom()
     {
         var source = Rgb(3, 12, 10);
         var flip = new ImagePreprocessor((12, 10), 3, Identity, [new VerticalFlip(1.0)]);
@@ -206,7 +206,7 @@ public sealed class ImagePreprocessorTests
     }
 
     [Fact]
-    public void FullAreaSquareCropIsThePlainResize()
+    public void Full_area_square_crop_is_the_plain_resize()
     {
         var source = Rgb(2, 40, 40);
         var pre = new ImagePreprocessor((16, 16), 3, Identity, [new RandomResizedCrop(1, 1, 1, 1)]);
@@ -216,7 +216,7 @@ public sealed class ImagePreprocessorTests
     }
 
     [Fact]
-    public void CropBoxFollowsTorchvisionBounds()
+    public void Crop_box_follows_torchvision_bounds()
     {
         var crop = new RandomResizedCrop(0.08, 1.0);
         var random = new Random(1);
@@ -233,7 +233,7 @@ public sealed class ImagePreprocessorTests
     }
 
     [Fact]
-    public void RotationBy90DegreesTurnsCounterClockwise()
+    public void Rotation_by_90_degrees_turns_counter_clockwise()
     {
         var image = tensor(Enumerable.Range(0, 2 * 6 * 6).Select(i => (float)i).ToArray(), [2, 6, 6]);
         using var rotated = ImagePreprocessor.Rotate(image, 90);
@@ -246,7 +246,7 @@ public sealed class ImagePreprocessorTests
     }
 
     [Fact]
-    public void MixedSizesAndChannelsInOneBatch()
+    public void Mixed_sizes_and_channels_in_one_batch()
     {
         using var dir = new TempDir();
         FolderImageSourceTests.Png(dir.File("d", "a", "1.png"), 200, size: 10, channels: 1);
@@ -282,7 +282,7 @@ public sealed class ImagePreprocessorTests
     }
 
     [Fact]
-    public void HueShiftOfZeroLeavesTheImageUnchanged()
+    public void Hue_shift_of_zero_leaves_the_image_unchanged()
     {
         var source = Rgb(3, 9, 7);
         var pre = new ImagePreprocessor((9, 7), 3, Identity, []);
@@ -297,7 +297,7 @@ public sealed class ImagePreprocessorTests
     }
 
     [Fact]
-    public void HueJitterTurnsColoursOnlyAndIsDeterministic()
+    public void Hue_jitter_turns_colours_only_and_is_deterministic()
     {
         var source = Rgb(6, 10, 10);
         var pre = new ImagePreprocessor((10, 10), 3, Identity, [new ColorJitter(0, 0, 0, 0.5)]);
@@ -332,7 +332,7 @@ public sealed class ImagePreprocessorTests
     }
 
     [Fact]
-    public void InvalidSettingsAreRejected()
+    public void Invalid_settings_are_rejected()
     {
         Assert.Throws<ArgumentException>(() => new ImagePreprocessor((8, 8), 3, Identity, [new RandomResizedCrop(0, 1)]));
         Assert.Throws<ArgumentException>(() => new ImagePreprocessor((8, 8), 3, Identity, [new HorizontalFlip(1.5)]));
@@ -343,7 +343,7 @@ public sealed class ImagePreprocessorTests
     }
 
     [Fact]
-    public void FashionBatchesAreWellFormedAndIndependentOfTheThreadCount()
+    public void Fashion_batches_are_well_formed_and_independent_of_the_thread_count()
     {
         // The batch bench/ times (preprocess): its content must not depend on how many threads torch uses.
         string[] labels = ["tshirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle_boot"];

@@ -48,7 +48,7 @@ public sealed class OnnxExternalDataTests : IDisposable
     }
 
     [Fact]
-    public void ASymbolicLinkLeadingOutIsRejected()
+    public void A_symbolic_link_leading_out_is_rejected()
     {
         if (OperatingSystem.IsWindows())
         {
@@ -70,7 +70,7 @@ public sealed class OnnxExternalDataTests : IDisposable
     }
 
     [Fact]
-    public void ExternalDataInsideTheFolderIsRead()
+    public void External_data_inside_the_folder_is_read()
     {
         float[] values = [1.5f, -2f, 3.25f, 4f, 5f, 6f];
         var bytes = new byte[8 + (values.Length * 4)];
@@ -87,7 +87,7 @@ public sealed class OnnxExternalDataTests : IDisposable
     }
 
     [Fact]
-    public void ExternalDataBeyondTheEndOfItsFileIsRejected()
+    public void External_data_beyond_the_end_of_its_file_is_rejected()
     {
         _files.Write("model/small.bin", new byte[10]);
         var path = _files.Write("model/overrun.onnx", OnnxTestFiles.Model(External("w", "small.bin", offset: 4)));
@@ -106,7 +106,7 @@ public sealed class OnnxExternalDataTests : IDisposable
     }
 
     [Fact]
-    public void ExternalDataNeedsItsModel()
+    public void External_data_needs_its_model()
     {
         var ex = Assert.Throws<OnnxFormatException>(() => OnnxTensorConverter.ToTensor(External("w", "weights.bin")));
         Assert.Contains("external data", ex.Message, StringComparison.Ordinal);

@@ -17,7 +17,7 @@ public sealed class OnnxModelFileTests : IDisposable
     public void Dispose() => _files.Dispose();
 
     [Fact]
-    public void ReadsThePackagedResNet18()
+    public void Reads_the_packaged_ResNet18()
     {
         var model = OnnxModelFile.Read(ImageNetResNet18Weights.Locate());
 
@@ -91,7 +91,7 @@ public sealed class OnnxModelFileTests : IDisposable
     }
 
     [Fact]
-    public void EmptyFileAndMissingGraphAreRejected()
+    public void Empty_file_and_missing_graph_are_rejected()
     {
         var empty = _files.Write("empty.onnx", []);
         Assert.Contains("empty", Assert.Throws<OnnxFormatException>(() => OnnxModelFile.Read(empty)).Message, StringComparison.Ordinal);
@@ -110,7 +110,7 @@ public sealed class OnnxModelFileTests : IDisposable
     }
 
     [Fact]
-    public void FileSizeLimitIsCheckedBeforeReading()
+    public void File_size_limit_is_checked_before_reading()
     {
         var path = ImageNetResNet18Weights.Locate();
         var before = GC.GetAllocatedBytesForCurrentThread();
@@ -147,7 +147,7 @@ public sealed class OnnxModelFileTests : IDisposable
     }
 
     [Fact]
-    public void HugeTensorInsideANodeAttributeIsRejected()
+    public void Huge_tensor_inside_a_node_attribute_is_rejected()
     {
         var model = OnnxTestFiles.Model();
         var constant = new NodeProto { Name = "const", OpType = "Constant" };
@@ -162,7 +162,7 @@ public sealed class OnnxModelFileTests : IDisposable
     }
 
     [Fact]
-    public void DataThatDoesNotMatchTheDimensionsIsRejected()
+    public void Data_that_does_not_match_the_dimensions_is_rejected()
     {
         var shortRaw = OnnxTestFiles.Tensor("short_raw", DataType.Float, 2, 3);
         shortRaw.RawData = ByteString.CopyFrom(new byte[20]);
@@ -184,7 +184,7 @@ public sealed class OnnxModelFileTests : IDisposable
     }
 
     [Fact]
-    public void DuplicateInitializerNamesAreRejected()
+    public void Duplicate_initializer_names_are_rejected()
     {
         var a = OnnxTestFiles.Tensor("w", DataType.Float, 1);
         a.FloatData.Add(1);
@@ -194,7 +194,7 @@ public sealed class OnnxModelFileTests : IDisposable
     }
 
     [Fact]
-    public void DeeplyNestedSubgraphsHitTheRecursionLimit()
+    public void Deeply_nested_subgraphs_hit_the_recursion_limit()
     {
         var model = OnnxTestFiles.Model();
         var graph = model.Graph;
@@ -213,7 +213,7 @@ public sealed class OnnxModelFileTests : IDisposable
     }
 
     [Fact]
-    public void MutatedModelsFailOnlyWithOnnxFormatException()
+    public void Mutated_models_fail_only_with_OnnxFormatException()
     {
         var raw = OnnxTestFiles.Tensor("raw", DataType.Float, 2, 3);
         raw.RawData = ByteString.CopyFrom(new byte[24]);

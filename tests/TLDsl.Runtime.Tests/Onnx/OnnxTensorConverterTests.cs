@@ -20,7 +20,7 @@ public sealed class OnnxTensorConverterTests
     }
 
     [Fact]
-    public void Float32FromRawAndTypedFields()
+    public void Float32_from_raw_and_typed_fields()
     {
         float[] values = [1f, -2.5f, 3e-8f, float.MaxValue, 0f, -0f];
         using var fromRaw = OnnxTensorConverter.ToTensor(Raw(DataType.Float, values, 2, 3));
@@ -37,7 +37,7 @@ public sealed class OnnxTensorConverterTests
     }
 
     [Fact]
-    public void Float64Int64Int32FromRawAndTypedFields()
+    public void Float64_Int64_Int32_from_raw_and_typed_fields()
     {
         double[] doubles = [Math.PI, -1e300, 0.1];
         var d = OnnxTestFiles.Tensor("t", DataType.Double, 3);
@@ -84,7 +84,7 @@ public sealed class OnnxTensorConverterTests
     }
 
     [Fact]
-    public void NarrowTypesFromInt32Data()
+    public void Narrow_types_from_Int32_data()
     {
         var i8 = OnnxTestFiles.Tensor("t", DataType.Int8, 3);
         i8.Int32Data.Add([-128, 0, 127]);
@@ -123,7 +123,7 @@ public sealed class OnnxTensorConverterTests
     }
 
     [Fact]
-    public void ScalarsAndEmptyTensorsKeepTheirShape()
+    public void Scalars_and_empty_tensors_keep_their_shape()
     {
         var scalar = OnnxTestFiles.Tensor("s", DataType.Float);
         scalar.FloatData.Add(42f);
@@ -140,7 +140,7 @@ public sealed class OnnxTensorConverterTests
     }
 
     [Fact]
-    public void UnsupportedElementTypesAreNamed()
+    public void Unsupported_element_types_are_named()
     {
         var s = OnnxTestFiles.Tensor("labels", DataType.String, 1);
         s.StringData.Add(ByteString.CopyFromUtf8("cat"));

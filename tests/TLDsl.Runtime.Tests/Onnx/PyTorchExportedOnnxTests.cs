@@ -20,7 +20,7 @@ public sealed class PyTorchExportedOnnxTests(ITestOutputHelper output)
     private static string ModelPath => FixturePaths.Get("onnx", "mobilenet_v2_w035_c10_opset13.onnx");
 
     [Fact]
-    public void ReadsAPyTorchExportWithRawDataAndASymbolicBatch()
+    public void Reads_a_PyTorch_export_with_raw_data_and_a_symbolic_batch()
     {
         var model = OnnxModelFile.Read(ModelPath);
 
@@ -44,7 +44,7 @@ public sealed class PyTorchExportedOnnxTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void OnnxRuntimeReproducesPyTorchsLogitsFromTheExport()
+    public void Onnx_runtime_reproduces_PyTorchs_logits_from_the_export()
     {
         var (shape, input) = NpyFile.ReadFloat32(FixturePaths.Get("torch", "input_2x3x64x64.npy"));
         var (_, expected) = NpyFile.ReadFloat32(FixturePaths.Get("torch", "mobilenet_v2_w035_c10_logits.npy"));

@@ -31,7 +31,7 @@ public sealed class GrayscaleOnnxBaseTests(TorchvisionOnnxExports exports, ITest
     }
 
     [Fact]
-    public void TheArchitectureTakesOneChannelFromTheGraphAndMatchesPyTorch()
+    public void The_architecture_takes_one_channel_from_the_graph_and_matches_PyTorch()
     {
         var architecture = OnnxBaseArchitecture.Create(GrayCnn());
         Assert.Equal(1, architecture.InputChannels);
@@ -56,7 +56,7 @@ public sealed class GrayscaleOnnxBaseTests(TorchvisionOnnxExports exports, ITest
     }
 
     [Fact]
-    public void AnInputTheGraphDoesNotTakeIsAPipelineErrorNotACrash()
+    public void An_input_the_graph_does_not_take_is_a_pipeline_error_not_a_crash()
     {
         // Channels symbolic and no Conv on the input itself: nothing says 1 channel, so 3 are assumed, which the graph's
         // 1-channel Conv refuses. The user gets one clear error naming the model and the input it was given.
@@ -73,7 +73,7 @@ public sealed class GrayscaleOnnxBaseTests(TorchvisionOnnxExports exports, ITest
     }
 
     [Fact]
-    public void AGrayscaleOnnxBaseTrainsThroughAPipelineAndEvaluates()
+    public void A_grayscale_onnx_base_trains_through_a_pipeline_and_evaluates()
     {
         static string Sample(string file) => RepoPaths.Get("samples", "fashion-mnist", file).Replace('\\', '/');
         string pipeline = Path.Combine(_folder, "GrayOnnx.tl.yaml");

@@ -40,7 +40,7 @@ public sealed class OnnxIdentityAliasTests
     }
 
     [Fact]
-    public void IdentityChainsOverInitializersAndConstantsAreFollowedAndMatchOnnxRuntime()
+    public void Identity_chains_over_initializers_and_constants_are_followed_and_match_onnx_runtime()
     {
         using var files = new OnnxTestFiles();
         var path = files.Write("tied.onnx", TiedBiases());
@@ -58,7 +58,7 @@ public sealed class OnnxIdentityAliasTests
     }
 
     [Fact]
-    public void TiedBiasesUntieSoEachLayerTrainsItsOwn()
+    public void Tied_biases_untie_so_each_layer_trains_its_own()
     {
         using var files = new OnnxTestFiles();
         using var module = OnnxImporter.Import(OnnxModelFile.Read(files.Write("tied.onnx", TiedBiases())));

@@ -45,7 +45,7 @@ public sealed class OnnxImportAccuracyTests(ITestOutputHelper output)
     [InlineData("smallcnn_c10_opset14.onnx", "smallcnn_c10_logits.npy")]
     [InlineData("smallcnn_c10_opset9.onnx", "smallcnn_c10_logits.npy")]
     [InlineData("mobilenet_v2_w035_c10_opset13.onnx", "../torch/mobilenet_v2_w035_c10_logits.npy")]
-    public void PyTorchExportsMatchOnnxRuntimeAndPyTorch(string file, string logitsFile)
+    public void PyTorch_exports_match_onnx_runtime_and_PyTorch(string file, string logitsFile)
     {
         var path = FixturePaths.Get("onnx", file);
         var (shape, input) = NpyFile.ReadFloat32(FixturePaths.Get("torch", "input_2x3x64x64.npy"));
@@ -64,7 +64,7 @@ public sealed class OnnxImportAccuracyTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void SmallCnnExercisesTheOpsItIsMeantTo()
+    public void Small_cnn_exercises_the_ops_it_is_meant_to()
     {
         using var m14 = OnnxImporter.Import(OnnxModelFile.Read(FixturePaths.Get("onnx", "smallcnn_c10_opset14.onnx")));
         var ops = m14.Layers.Select(l => l.OpType).ToHashSet();
@@ -84,7 +84,7 @@ public sealed class OnnxImportAccuracyTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ImageNetResNet18ImportedGenericallyMatchesOnnxRuntimeAndTheZooResNet()
+    public void ImageNet_ResNet18_imported_generically_matches_onnx_runtime_and_the_zoo_ResNet()
     {
         var path = ImageNetResNet18Weights.Locate();
         torch.manual_seed(7);

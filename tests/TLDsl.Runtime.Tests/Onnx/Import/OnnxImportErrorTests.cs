@@ -28,7 +28,7 @@ public sealed class OnnxImportErrorTests
     }
 
     [Fact]
-    public void AnUnsupportedOperatorIsNamedWithTheSupportedSet()
+    public void An_unsupported_operator_is_named_with_the_supported_set()
     {
         var model = Model(13, Node("relu", "Relu", ["x"], ["h"]), Node("weird", "NonMaxSuppression", ["h"], ["y"]));
         var problem = Assert.Single(OnnxImporter.Check(model));
@@ -41,7 +41,7 @@ public sealed class OnnxImportErrorTests
     }
 
     [Fact]
-    public void UnsupportedOpsetsAttributesAndDomainsAreAllListed()
+    public void Unsupported_opsets_attributes_and_domains_are_all_listed()
     {
         var flatten = Node("flat", "Flatten", ["x"], ["h"]);
         flatten.Attribute.Add(new AttributeProto { Name = "frobnicate", I = 1, Type = AttributeProto.Types.AttributeType.Int });
@@ -55,14 +55,14 @@ public sealed class OnnxImportErrorTests
     }
 
     [Fact]
-    public void AComputedConvWeightCannotBeATrainableLayer()
+    public void A_computed_conv_weight_cannot_be_a_trainable_layer()
     {
         var problems = OnnxImporter.Check(Model(13, Node("c", "Conv", ["x", "x"], ["y"])));
         Assert.Contains(problems, p => p.NodeName == "c" && p.Message.Contains("initializer"));
     }
 
     [Fact]
-    public void DanglingInputsAndCyclesAreClearErrors()
+    public void Dangling_inputs_and_cycles_are_clear_errors()
     {
         var dangling = OnnxImporter.Check(Model(13, Node("r", "Add", ["x", "nowhere"], ["y"])));
         Assert.Contains(dangling, p => p.NodeName == "r" && p.Message.Contains("'nowhere'") && p.Message.Contains("dangling"));
@@ -75,7 +75,7 @@ public sealed class OnnxImportErrorTests
     }
 
     [Fact]
-    public void LayerNamesAreSanitisedUniqueAndStable()
+    public void Layer_names_are_sanitised_unique_and_stable()
     {
         var model = Model(13, Node("/features/features.0/Relu", "Relu", ["x"], ["a"]), Node("/other/features.0/Relu", "Relu", ["a"], ["b"]),
             Node("", "Relu", ["b"], ["c"]), Node("head", "Identity", ["c"], ["y"]));

@@ -25,7 +25,7 @@ public sealed class OnnxImportSurgeryTests(ITestOutputHelper output)
             [new HeadLayer(HeadLayerKind.Linear, Size: 10)], freeze, (64, 64)));
 
     [Fact]
-    public void DroppingTheClassifierKeepsItsInputAsFeaturesUnderTheLayerNames()
+    public void Dropping_the_classifier_keeps_its_input_as_features_under_the_layer_names()
     {
         var architecture = OnnxBaseArchitecture.Create(SmallCnn);
         Assert.Equal("fc2", architecture.Classifier);
@@ -51,7 +51,7 @@ public sealed class OnnxImportSurgeryTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void CutAfterALayerReturnsItsOutput()
+    public void Cut_after_a_layer_returns_its_output()
     {
         var architecture = OnnxBaseArchitecture.Create(SmallCnn);
         using var original = architecture.Create();
@@ -63,7 +63,7 @@ public sealed class OnnxImportSurgeryTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void FineTuningThroughAnImportedGraphTrainsAndAFrozenPrefixGetsNoGradient()
+    public void Fine_tuning_through_an_imported_graph_trains_and_a_frozen_prefix_gets_no_gradient()
     {
         string[] labels = ["tshirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle_boot"];
         var dir = RepoPaths.Get("samples", "fashion-mnist");
@@ -105,7 +105,7 @@ public sealed class OnnxImportSurgeryTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void BatchNormOfAnImportedGraphUpdatesItsRunningStatisticsInTrainMode()
+    public void BatchNorm_of_an_imported_graph_updates_its_running_statistics_in_train_mode()
     {
         using var graph = OnnxImporter.Import(OnnxModelFile.Read(TLDsl.Runtime.Weights.ImageNetResNet18Weights.Locate()));
         var bn = graph.Layers.First(l => l.OpType == "BatchNormalization");
@@ -122,7 +122,7 @@ public sealed class OnnxImportSurgeryTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void LayerListingReadsAsACatalogueFile()
+    public void Layer_listing_reads_as_a_catalogue_file()
     {
         var text = OnnxLayerListing.Write(OnnxModelFile.Read(SmallCnn));
         output.WriteLine(text[..Math.Min(text.Length, 1500)]);

@@ -11,7 +11,7 @@ namespace TLDsl.Runtime.Tests.Onnx.Import;
 public sealed class OnnxTransformerOpsTests(ITestOutputHelper output)
 {
     [Fact]
-    public void MaskAndIndexOpsMatchOnnxRuntime()
+    public void Mask_and_index_ops_match_onnx_runtime()
     {
         var graph = new OnnxGraphBuilder(2, 3, 4, 4)
             .Longs("i3", [], 3).Longs("zero", [], 0).Longs("one", [], 1).Longs("two", [], 2)

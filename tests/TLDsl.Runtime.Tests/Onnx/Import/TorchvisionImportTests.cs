@@ -53,7 +53,7 @@ public sealed class TorchvisionImportTests(TorchvisionOnnxExports exports, ITest
 
     [Theory]
     [MemberData(nameof(CnnNames))]
-    public void ATorchvisionCnnWithDeduplicatedInitializersImportsAndMatchesPyTorch(string name)
+    public void A_torchvision_cnn_with_deduplicated_initializers_imports_and_matches_PyTorch(string name)
     {
         exports.Export(Cnns);
         var model = OnnxModelFile.Read(exports.Onnx(name));
@@ -67,7 +67,7 @@ public sealed class TorchvisionImportTests(TorchvisionOnnxExports exports, ITest
     }
 
     [Fact]
-    public void AVisionTransformerImportsAndMatchesPyTorch()
+    public void A_vision_transformer_imports_and_matches_PyTorch()
     {
         exports.Export("vit_small");
         var model = OnnxModelFile.Read(exports.Onnx("vit_small"));
@@ -83,7 +83,7 @@ public sealed class TorchvisionImportTests(TorchvisionOnnxExports exports, ITest
     }
 
     [Fact]
-    public void SwinTImportsAndMatchesPyTorch()
+    public void SwinT_imports_and_matches_PyTorch()
     {
         // Shifted-window attention: Range, Mod, ScatterND, Not, Equal/Where masks, Expand, Pad with computed pads.
         exports.Export("swin_t");
@@ -100,7 +100,7 @@ public sealed class TorchvisionImportTests(TorchvisionOnnxExports exports, ITest
     }
 
     [Fact]
-    public void AVisionTransformerTrainsWithANewHeadAndEveryImportedLayerGetsAGradient()
+    public void A_vision_transformer_trains_with_a_new_head_and_every_imported_layer_gets_a_gradient()
     {
         exports.Export("vit_small");
         var architecture = OnnxBaseArchitecture.Create(exports.Onnx("vit_small"));
