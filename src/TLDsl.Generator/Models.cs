@@ -96,7 +96,9 @@ internal sealed record IdentityModel(
 
 /// <summary>A pipeline after reading: the spec (null on errors), its diagnostics and where it came from. No compiler objects.
 /// <c>Accessibility</c> is that of the trainer types (<c>internal</c> when the attribute class or its label enum is not
-/// public); <c>LayersText</c> is the ONNX layer listing the spec read, if any.</summary>
+/// public); <c>LayersText</c> is the ONNX layer listing the spec read, if any. <c>FilePath</c> is the file as the compiler
+/// names it; <c>NameLocation</c> the attribute argument that names an attribute pipeline (a YAML <c>name</c> key is found
+/// only when needed).</summary>
 internal sealed record ParsedPipeline(
     string Namespace,
     string? AttributeClass,
@@ -106,5 +108,7 @@ internal sealed record ParsedPipeline(
     string Accessibility,
     string? LayersText,
     PipelineSpec? Spec,
-    EquatableArray<DiagnosticInfo> Diagnostics);
+    EquatableArray<DiagnosticInfo> Diagnostics,
+    string FilePath,
+    LocationInfo? NameLocation);
 

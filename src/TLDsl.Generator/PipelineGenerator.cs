@@ -34,6 +34,12 @@ public sealed class PipelineGenerator : IIncrementalGenerator
         /// <summary>Other AdditionalFiles (ONNX layer listings).</summary>
         public const string OtherFiles = "TLDsl.OtherFiles";
 
+        /// <summary>The paths of the model files (weights, ONNX bases) the build knows; never their content.</summary>
+        public const string ModelFiles = "TLDsl.ModelFiles";
+
+        /// <summary>The name of every valid pipeline (YAML and attributes), for the one-name-per-pipeline check.</summary>
+        public const string Names = "TLDsl.Names";
+
         /// <summary>YAML pipelines read and validated.</summary>
         public const string ParseYaml = "TLDsl.ParseYaml";
 
@@ -61,19 +67,33 @@ public sealed class PipelineGenerator : IIncrementalGenerator
             .Select(static (p, _) => ReadOptions(p.GlobalOptions))
             .WithTrackingName(Steps.Options);
 
-        var yaml = context.AdditionalTextsProvider
-            .Where(static t => t.Path.EndsWith(".tl.yaml", StringComparison.OrdinalIgnoreCase))
-            .Select(static (t, ct) => new TextFile(t.Path, Bounded(t.GetText(ct), BoundedText.MaxPipelineCharacters)))
+        // Model files (weights, ONNX bases: large) are only ever looked at by path; GetText is never called on them.
+        var classified = context.AdditionalTextsProvider
+            .Combine(context.AnalyzerConfigOptionsProvider)
+            .Select(static (input, _) => (Text: input.Left, Kind: ModelFiles.Classify(input.Left, input.Right)));
+
+        var yaml = classified
+            .Where(static t => t.Kind == AdditionalFileKind.Pipeline)
+            .Select(static (t, ct) => new TextFile(t.Text.Path, Bounded(t.Text.GetText(ct), BoundedText.MaxPipelineCharacters)))
             .WithTrackingName(Steps.YamlFiles);
 
-        var others = context.AdditionalTextsProvider
-            .Where(static t => !t.Path.EndsWith(".tl.yaml", StringComparison.OrdinalIgnoreCase))
-            .Select(static (t, ct) => new TextFile(t.Path, Bounded(t.GetText(ct), TLDsl.Spec.Catalogue.CatalogueReader.MaxCharacters)))
+        var others = classified
+            .Where(static t => t.Kind == AdditionalFileKind.Text)
+            .Select(static (t, ct) => new TextFile(t.Text.Path, Bounded(t.Text.GetText(ct), TLDsl.Spec.Catalogue.CatalogueReader.MaxCharacters)))
             .Collect()
             .Select(static (files, _) => EquatableArray.From(files.OrderBy(f => f.Path, StringComparer.Ordinal)))
             .WithTrackingName(Steps.OtherFiles);
 
-        var fromYaml = yaml.Combine(options).Combine(others)
+        var models = classified
+            .Where(static t => t.Kind == AdditionalFileKind.Model)
+            .Select(static (t, _) => t.Text.Path)
+            .Collect()
+            .Select(static (paths, _) => ModelFiles.Known(paths))
+            .WithTrackingName(Steps.ModelFiles);
+
+        var files = others.Combine(models).Select(static (f, _) => new ProjectFiles(f.Left, f.Right));
+
+        var fromYaml = yaml.Combine(options).Combine(files)
             .Select(static (input, ct) => ParseYaml(input.Left.Left, input.Left.Right, input.Right))
             .WithTrackingName(Steps.ParseYaml);
 
@@ -84,12 +104,18 @@ public sealed class PipelineGenerator : IIncrementalGenerator
                 static (ctx, ct) => ReadAttributeInput(ctx, ct))
             .Where(static input => input is not null)
             .Combine(options)
-            .Combine(others)
+            .Combine(files)
             .Select(static (input, _) => ParseAttributes(input.Left.Left!, input.Left.Right, input.Right))
             .WithTrackingName(Steps.ParseAttributes);
 
-        Register(context, fromYaml);
-        Register(context, fromAttributes);
+        // Two pipelines with one name would emit the same types and hint names (CS8785 would stop the compiler).
+        var names = fromYaml.Select(static (p, _) => PipelineNames.Of(p)).Collect()
+            .Combine(fromAttributes.Select(static (p, _) => PipelineNames.Of(p)).Collect())
+            .Select(static (n, _) => PipelineNames.All(n.Left.Concat(n.Right)))
+            .WithTrackingName(Steps.Names);
+
+        Register(context, fromYaml.Combine(names).Select(static (p, _) => PipelineNames.Unique(p.Left, p.Right)));
+        Register(context, fromAttributes.Combine(names).Select(static (p, _) => PipelineNames.Unique(p.Left, p.Right)));
     }
 
     // The compiler has already loaded the file; copying only the limit and one more character keeps a huge file from
@@ -181,7 +207,9 @@ public sealed class PipelineGenerator : IIncrementalGenerator
     {
         global.TryGetValue("build_property.RootNamespace", out var ns);
         global.TryGetValue("build_property.ProjectDir", out var dir);
-        return new GeneratorOptions(string.IsNullOrWhiteSpace(ns) ? DefaultNamespace : ns!.Trim(), dir?.Trim() ?? "");
+        global.TryGetValue(ModelFiles.CheckProperty, out var check);
+        return new GeneratorOptions(string.IsNullOrWhiteSpace(ns) ? DefaultNamespace : ns!.Trim(), dir?.Trim() ?? "",
+            !string.Equals(check?.Trim(), "false", StringComparison.OrdinalIgnoreCase));
     }
 
     private static string Relative(string path, string projectDir)
@@ -195,23 +223,23 @@ public sealed class PipelineGenerator : IIncrementalGenerator
         return d.Length > 0 && p.StartsWith(d, StringComparison.OrdinalIgnoreCase) ? p.Substring(d.Length) : p;
     }
 
-    private static ParsedPipeline ParseYaml(TextFile file, GeneratorOptions options, EquatableArray<TextFile> others)
+    private static ParsedPipeline ParseYaml(TextFile file, GeneratorOptions options, ProjectFiles files)
     {
         string relative = Relative(file.Path, options.ProjectDir);
         try
         {
             string? layers = null;
-            var result = PipelineParser.Parse(file.Text, file.Path, Reading(others, text => layers = text));
+            var result = PipelineParser.Parse(file.Text, file.Path, Reading(files, options, text => layers = text));
             var diagnostics = result.Diagnostics.Select(d => Convert(d, null)).ToArray();
             return new ParsedPipeline(options.Namespace, null, file.Text, relative, null, "public", layers,
-                result.HasErrors ? null : result.Spec, EquatableArray.From(diagnostics));
+                result.HasErrors ? null : result.Spec, EquatableArray.From(diagnostics), file.Path, null);
         }
 #pragma warning disable CA1031 // the generator must never throw into the compiler
         catch (Exception e) when (e is not OperationCanceledException)
 #pragma warning restore CA1031
         {
             return new ParsedPipeline(options.Namespace, null, file.Text, relative, null, "public", null, null,
-                EquatableArray.Of(Internal(file.Path, null, e)));
+                EquatableArray.Of(Internal(file.Path, null, e)), file.Path, null);
         }
     }
 
@@ -311,13 +339,15 @@ public sealed class PipelineGenerator : IIncrementalGenerator
     }
 
     /// <summary>Parse options whose file reader serves the project's additional files (the only files a generator may
-    /// read); <paramref name="read"/> receives what was read: an ONNX layer listing, from which the typed layout comes.</summary>
-    private static PipelineParseOptions Reading(EquatableArray<TextFile> files, Action<string> read) => new()
+    /// read); <paramref name="read"/> receives what was read: an ONNX layer listing, from which the typed layout comes.
+    /// Weights files and ONNX bases must be among the build's model files (unless the project turned the check off).</summary>
+    private static PipelineParseOptions Reading(ProjectFiles files, GeneratorOptions options, Action<string> read) => new()
     {
+        FileExists = options.CheckModelFiles ? path => ModelFiles.Contains(files.Models, path) : null,
         ReadFile = path =>
         {
             string wanted = path.Replace('\\', '/');
-            foreach (var f in files)
+            foreach (var f in files.Texts)
             {
                 if (string.Equals(f.Path.Replace('\\', '/'), wanted, StringComparison.Ordinal))
                 {
@@ -329,33 +359,40 @@ public sealed class PipelineGenerator : IIncrementalGenerator
         },
     };
 
-    private static ParsedPipeline ParseAttributes(AttributeRead read, GeneratorOptions options, EquatableArray<TextFile> others)
+    private static ParsedPipeline ParseAttributes(AttributeRead read, GeneratorOptions options, ProjectFiles files)
     {
         var input = read.Input;
         string relative = Relative(input.SourcePath, options.ProjectDir);
         var fallback = input.ClassLocationToken as LocationInfo;
+        // The name: [TransferPipeline("Name")] or Name = "...", else the class.
+        var named = input.Attributes.FirstOrDefault(a => a.Name == "TransferPipeline");
+        var nameLocation = named?.Arguments.FirstOrDefault(a => a.Name is null or "Name")?.LocationToken as LocationInfo ?? fallback;
         try
         {
             string? layers = null;
-            var result = AttributePipelineReader.Read(input, Reading(others, text => layers = text));
+            var result = AttributePipelineReader.Read(input, Reading(files, options, text => layers = text));
             var diagnostics = result.Diagnostics.Select(d => Convert(d, fallback)).ToArray();
             // The pipeline's text (identity, run-folder copy) is the YAML the attributes stand for: it parses to the same spec.
             string text = result.HasErrors ? "" : AttributePipelineYaml.Write(input);
             return new ParsedPipeline(read.Namespace, input.ClassName, text, relative, read.UserLabelEnum, read.Accessibility, layers,
-                result.HasErrors ? null : result.Spec, EquatableArray.From(diagnostics));
+                result.HasErrors ? null : result.Spec, EquatableArray.From(diagnostics), input.SourcePath, nameLocation);
         }
 #pragma warning disable CA1031 // the generator must never throw into the compiler
         catch (Exception e) when (e is not OperationCanceledException)
 #pragma warning restore CA1031
         {
             return new ParsedPipeline(read.Namespace, input.ClassName, "", relative, null, read.Accessibility, null, null,
-                EquatableArray.Of(Internal(input.SourcePath, fallback, e)));
+                EquatableArray.Of(Internal(input.SourcePath, fallback, e)), input.SourcePath, nameLocation);
         }
     }
 }
 
-/// <summary>Project settings the generator reads (value-equatable).</summary>
-internal sealed record GeneratorOptions(string Namespace, string ProjectDir);
+/// <summary>Project settings the generator reads (value-equatable); <c>CheckModelFiles</c> is off with
+/// <c>&lt;TLDslCheckModelFiles&gt;false&lt;/TLDslCheckModelFiles&gt;</c>.</summary>
+internal sealed record GeneratorOptions(string Namespace, string ProjectDir, bool CheckModelFiles);
+
+/// <summary>The AdditionalFiles a pipeline may refer to: text files by path and content, model files by path only.</summary>
+internal sealed record ProjectFiles(EquatableArray<TextFile> Texts, EquatableArray<string> Models);
 
 /// <summary>An AdditionalFile's path and text.</summary>
 internal sealed record TextFile(string Path, string Text);

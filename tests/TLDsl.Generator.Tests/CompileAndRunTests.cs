@@ -123,6 +123,9 @@ public sealed class CompileAndRunTests
         Assert.Equal(frozenBatchNormTrains, frozen.training);
     }
 
+    // The ONNX base the Onnx/ pipelines name, an AdditionalFile of the build as the TLDsl props make it (TLD0041 otherwise).
+    private static string OnnxFixture => Path.Combine(GeneratorHarness.RepoRoot, "tests", "fixtures", "onnx", "smallcnn_c10_opset14.onnx");
+
     [Fact]
     public void Generated_onnx_model_matches_the_runtime_model_for_identical_weights()
     {
@@ -131,7 +134,8 @@ public sealed class CompileAndRunTests
         string path = Path.Combine(folder, "smallcnn.tl.yaml");
         string text = File.ReadAllText(path);
         var (_, output, diagnostics) = GeneratorHarness.Run(GeneratorHarness.Compilation(),
-            new MemoryText(path, text), new MemoryText(Path.Combine(folder, "smallcnn.layers.yaml"), File.ReadAllText(Path.Combine(folder, "smallcnn.layers.yaml"))));
+            new MemoryText(path, text), new MemoryText(Path.Combine(folder, "smallcnn.layers.yaml"), File.ReadAllText(Path.Combine(folder, "smallcnn.layers.yaml"))),
+            new ModelFileText(OnnxFixture));
         Assert.Empty(diagnostics);
         var type = GeneratorHarness.Load(output).GetType("TLDsl.Generated.OnnxSmallCnnModel")!;
         // The typed fields come from the listing: the kept graph layers, each its TorchSharp type.
@@ -187,7 +191,7 @@ public sealed class CompileAndRunTests
         // The class lives beside the listing, so the relative Layers path resolves to it (as it would in a project).
         compilation = compilation.ReplaceSyntaxTree(tree, tree.WithFilePath(Path.Combine(folder, "OnnxAttributes.cs")));
         string listing = Path.Combine(folder, "smallcnn.layers.yaml");
-        var (_, output, diagnostics) = GeneratorHarness.Run(compilation, new MemoryText(listing, File.ReadAllText(listing)));
+        var (_, output, diagnostics) = GeneratorHarness.Run(compilation, new MemoryText(listing, File.ReadAllText(listing)), new ModelFileText(OnnxFixture));
 
         Assert.Empty(diagnostics); // was TLD0030: the attribute reader could not read the listing
         var type = GeneratorHarness.Load(output).GetType("Demo.OnnxAttributesModel")!;

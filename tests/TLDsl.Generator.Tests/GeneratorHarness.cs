@@ -19,20 +19,35 @@ internal sealed class MemoryText(string path, string text) : AdditionalText
     public override SourceText GetText(CancellationToken cancellationToken = default) => SourceText.From(text);
 }
 
-/// <summary>The global analyzer options of a project: its RootNamespace and ProjectDir.</summary>
-internal sealed class ProjectOptions(string rootNamespace, string projectDir) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider
+/// <summary>A model file (weights, ONNX base) as an AdditionalFile: a path whose content must never be read.</summary>
+internal sealed class ModelFileText(string path) : AdditionalText
+{
+    public override string Path { get; } = path;
+
+    public override SourceText GetText(CancellationToken cancellationToken = default) =>
+        throw new InvalidOperationException($"the generator read the model file {Path}; it may only compare its path");
+}
+
+/// <summary>The global analyzer options of a project (its RootNamespace, ProjectDir and, when given, TLDslCheckModelFiles)
+/// and the TLDslKind item metadata of AdditionalFiles, as the TLDsl props make the build pass them.</summary>
+internal sealed class ProjectOptions(string rootNamespace, string projectDir, string? checkModelFiles = null, IReadOnlyDictionary<string, string>? kinds = null)
+    : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider
 {
     private readonly Options _global = new(new Dictionary<string, string>
     {
         ["build_property.RootNamespace"] = rootNamespace,
         ["build_property.ProjectDir"] = projectDir,
+        ["build_property.TLDslCheckModelFiles"] = checkModelFiles ?? "",
     });
 
     public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GlobalOptions => _global;
 
     public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(SyntaxTree tree) => Options.Empty;
 
-    public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(AdditionalText textFile) => Options.Empty;
+    public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(AdditionalText textFile) =>
+        kinds is not null && kinds.TryGetValue(textFile.Path, out var kind)
+            ? new Options(new Dictionary<string, string> { ["build_metadata.AdditionalFiles.TLDslKind"] = kind })
+            : Options.Empty;
 
     private sealed class Options(Dictionary<string, string> values) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions
     {

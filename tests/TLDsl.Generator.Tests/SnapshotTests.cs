@@ -71,8 +71,12 @@ public sealed class SnapshotTests
             var pipelines = Directory.Exists(Path.Combine(dir, "pipelines"))
                 ? Directory.GetFiles(Path.Combine(dir, "pipelines"), "*.tl.yaml", SearchOption.AllDirectories)
                 : Array.Empty<string>();
+            // The model files the TLDsl props make AdditionalFiles (by path only: a model file is never read).
+            var models = ModelExtensions.SelectMany(e => Directory.GetFiles(dir, "*" + e, SearchOption.AllDirectories))
+                .Where(f => !IsBuildOutput(dir, f)).Select(Path.GetFullPath).Order(StringComparer.Ordinal)
+                .Select(f => (AdditionalText)new ModelFileText(f));
             var texts = pipelines.Concat(extra).Select(Path.GetFullPath).Distinct().OrderBy(f => f, StringComparer.Ordinal)
-                .Select(f => (AdditionalText)new MemoryText(f, File.ReadAllText(f))).ToArray();
+                .Select(f => (AdditionalText)new MemoryText(f, File.ReadAllText(f))).Concat(models).ToArray();
             var sources = Directory.GetFiles(dir, "*.cs", SearchOption.AllDirectories)
                 .Where(f => !IsBuildOutput(dir, f))
                 .OrderBy(f => f, StringComparer.Ordinal)
@@ -88,12 +92,19 @@ public sealed class SnapshotTests
             // Paths as a project at the test folder would pass them: the pipeline and its listing side by side.
             var texts = Directory.GetFiles(OnnxFolder, "*.yaml").OrderBy(f => f, StringComparer.Ordinal)
                 .Where(f => !f.EndsWith(".tl.yaml", StringComparison.Ordinal) || Path.GetFileName(f) == name[OnnxPrefix.Length..] + ".tl.yaml")
-                .Select(f => (AdditionalText)new MemoryText(OnnxPrefix + Path.GetFileName(f), File.ReadAllText(f))).ToArray();
+                .Select(f => (AdditionalText)new MemoryText(OnnxPrefix + Path.GetFileName(f), File.ReadAllText(f)))
+                // The ONNX base, which such a project names with <AdditionalFiles Include="../fixtures/onnx/..." TLDslKind="model" />.
+                .Append(new ModelFileText("../fixtures/onnx/smallcnn_c10_opset14.onnx")).ToArray();
             return (GeneratorHarness.Compilation(), null, texts);
         }
+        // The repository's pipelines/ are run by the CLI; torchvision-resnet18-file's weights are downloaded by its user
+        // after any build: a project holding them would set TLDslCheckModelFiles to false.
         string fileName = name + ".tl.yaml";
-        return (GeneratorHarness.Compilation(), null, new AdditionalText[] { new MemoryText("pipelines/" + fileName, File.ReadAllText(Path.Combine(Root, "pipelines", fileName))) });
+        return (GeneratorHarness.Compilation(), new ProjectOptions("", "", checkModelFiles: "false"),
+            new AdditionalText[] { new MemoryText("pipelines/" + fileName, File.ReadAllText(Path.Combine(Root, "pipelines", fileName))) });
     }
+
+    private static readonly string[] ModelExtensions = { ".pth", ".pt", ".safetensors", ".dat", ".onnx" };
 
     private static bool IsBuildOutput(string dir, string file)
     {

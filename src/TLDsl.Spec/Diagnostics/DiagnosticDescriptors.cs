@@ -173,6 +173,17 @@ public static class DiagnosticDescriptors
     public static readonly SpecDiagnosticDescriptor ClassSubset = new(
         "TLD0040", "Class subset does not fit the labels", "{0} {1}; list one distinct label value of the file per pipeline label ({2})", Error);
 
+    /// <summary>TLD0041: a weights file or ONNX base that the build does not know (checked by the generator only, against the
+    /// build's AdditionalFiles).</summary>
+    public static readonly SpecDiagnosticDescriptor ModelFileNotFound = new(
+        "TLD0041", "Model file not found",
+        "{0} '{1}' was not found: no file {2} is part of the build. The project's .pth, .pt, .safetensors, .dat and .onnx files are (outside bin, obj and runs); add another with <AdditionalFiles Include=\"...\" TLDslKind=\"model\" />, or set <TLDslCheckModelFiles>false</TLDslCheckModelFiles> if it arrives after the build", Error);
+
+    /// <summary>TLD0042: two pipelines of one project with the same name (their types and run folders would collide).</summary>
+    public static readonly SpecDiagnosticDescriptor DuplicatePipelineName = new(
+        "TLD0042", "Duplicate pipeline name",
+        "The pipeline name '{0}' is already used by {1}; each pipeline of a project needs its own name (its types and runs folder are named after it), so no code is generated for this one", Error);
+
     /// <summary>Every descriptor, in id order.</summary>
     public static IReadOnlyList<SpecDiagnosticDescriptor> All { get; } = typeof(DiagnosticDescriptors)
         .GetFields()

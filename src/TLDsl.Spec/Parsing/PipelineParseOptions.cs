@@ -27,4 +27,12 @@ public sealed class PipelineParseOptions
     /// from disk. Without it such a file cannot be read and is reported.
     /// </summary>
     public Func<string, string?>? ReadFile { get; init; }
+
+    /// <summary>
+    /// Says whether a file the pipeline loads when it trains exists (a weights file, an ONNX base), given its path
+    /// resolved by <see cref="PipelinePaths.Resolve"/> ('/' separators); a file it denies is reported (TLD0041). The
+    /// generator answers from the build's AdditionalFiles and never opens them. Null (the default, the CLI and the
+    /// runtime): not checked here; loading reports a missing file.
+    /// </summary>
+    public Func<string, bool>? FileExists { get; init; }
 }

@@ -116,6 +116,7 @@ internal sealed class SpecValidator
 
     private void ResolveOnnx(BaseSpec spec)
     {
+        CheckFileExists("base.onnx", spec.OnnxPath!);
         if (spec.WeightsKind != WeightsKind.None)
         {
             _ctx.Report(DiagnosticDescriptors.RequiresOtherKey, "base.weights", "base.weights", "with base.model (an ONNX file carries its own weights)");
@@ -156,10 +157,23 @@ internal sealed class SpecValidator
         {
             _ctx.Report(DiagnosticDescriptors.WeightsFileExtension, "base.weights", UserText.Quote(spec.Weights));
         }
+        else if (spec.WeightsKind == WeightsKind.File && spec.Source == BaseModelSource.Catalogue)
+        {
+            CheckFileExists("base.weights", spec.Weights!);
+        }
 
         if (spec.Sha256 is not null && spec.WeightsKind != WeightsKind.File)
         {
             _ctx.Report(DiagnosticDescriptors.RequiresOtherKey, "base.sha256", "base.sha256", "with a weights file");
+        }
+    }
+
+    // TLD0041, where the caller says which files exist (the generator): the file as the runtime resolves it, next to the pipeline.
+    private void CheckFileExists(string key, string written)
+    {
+        if (_options.FileExists is { } exists && PipelinePaths.Resolve(_filePath, written) is var resolved && !exists(resolved))
+        {
+            _ctx.Report(DiagnosticDescriptors.ModelFileNotFound, key, key, UserText.Quote(written), resolved);
         }
     }
 

@@ -279,6 +279,28 @@ public class DiagnosticIdTests
             "data.test.idx.classes lists 8 more than once; list one distinct label value of the file per pipeline label (2 labels)");
 
     [Fact]
+    public void TLD0041_model_file_not_found_where_the_caller_says_which_files_exist()
+    {
+        string yaml = Replace("  weights: imagenet", "  weights: w/r.pth");
+        var asked = new System.Collections.Generic.List<string>();
+        Expect(yaml, "TLD0041", 4, 12,
+            "base.weights 'w/r.pth' was not found: no file w/r.pth is part of the build. The project's .pth, .pt, .safetensors, .dat and .onnx files " +
+            "are (outside bin, obj and runs); add another with <AdditionalFiles Include=\"...\" TLDslKind=\"model\" />, or set " +
+            "<TLDslCheckModelFiles>false</TLDslCheckModelFiles> if it arrives after the build",
+            options: new PipelineParseOptions { FileExists = p => { asked.Add(p); return false; } });
+        Assert.Equal(["w/r.pth"], asked);
+        Assert.DoesNotContain(Parse.Text(yaml, new PipelineParseOptions { FileExists = _ => true }).Diagnostics, d => d.Id == "TLD0041");
+        Assert.DoesNotContain(Parse.Text(yaml).Diagnostics, d => d.Id == "TLD0041"); // not checked without FileExists
+    }
+
+    // Reported by the generator, which alone sees every pipeline of a project (tests/TLDsl.Generator.Tests/PipelineNameTests).
+    [Fact]
+    public void TLD0042_duplicate_pipeline_name_message() =>
+        Assert.Equal(
+            "The pipeline name 'Pets' is already used by pipelines/a.tl.yaml; each pipeline of a project needs its own name (its types and runs folder are named after it), so no code is generated for this one",
+            DiagnosticDescriptors.DuplicatePipelineName.FormatMessage("Pets", "pipelines/a.tl.yaml"));
+
+    [Fact]
     public void Every_descriptor_has_a_test_here()
     {
         var tested = typeof(DiagnosticIdTests).GetMethods().Select(m => m.Name).Where(n => n.StartsWith("TLD", StringComparison.Ordinal)).Select(n => n.Substring(0, 7)).ToHashSet();
