@@ -113,6 +113,48 @@ public sealed class ConsumerProjectTests(PackagedFeed feed)
     }
 
     [Fact]
+    public async Task A_missing_weights_file_and_a_taken_pipeline_name_fail_the_build_at_their_yaml_lines()
+    {
+        string project = CopyProject("model-files");
+        string pipelines = Path.Combine(project, "pipelines");
+        string original = File.ReadAllText(Path.Combine(pipelines, "classifier.tl.yaml"));
+        // The template's pipeline on a weights file of the project (the props make it known; the build never reads it).
+        Directory.CreateDirectory(Path.Combine(project, "models"));
+        File.WriteAllBytes(Path.Combine(project, "models", "shapes.safetensors"), new byte[16]);
+        string fromFile = Replace(Replace(original,
+            "base: { model: resnet18_imagenet, weights: imagenet }", "base: { model: resnet18, weights: ../models/shapes.safetensors, drop: [fc] }"),
+            "normalize: weights", "normalize: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] }");
+        File.WriteAllText(Path.Combine(pipelines, "classifier.tl.yaml"), fromFile);
+        // A second pipeline naming a file that is not there, and a copy of the first under another file name.
+        string missing = Replace(Replace(fromFile, "name: Classifier", "name: Other"), "shapes.safetensors", "missing.safetensors");
+        File.WriteAllText(Path.Combine(pipelines, "other.tl.yaml"), missing);
+        File.WriteAllText(Path.Combine(pipelines, "copy.tl.yaml"), fromFile);
+
+        var build = await feed.Dotnet(project, "build");
+        Assert.NotEqual(0, build.ExitCode);
+        Assert.DoesNotContain("CS8785", build.Output, StringComparison.Ordinal);
+        var errors = Regex.Matches(build.Output, @"pipelines[/\\](\S+\.tl\.yaml)\((\d+),(\d+)\): error (TLD\d{4}): ([^\r\n\[]*)")
+            .Select(m => (File: m.Groups[1].Value, Line: int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture),
+                Column: int.Parse(m.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture), Id: m.Groups[4].Value, Message: m.Groups[5].Value))
+            .Distinct().OrderBy(e => e.File, StringComparer.Ordinal).ToList();
+        Assert.True(errors.Count == 2, build.ToString());
+        int baseLine = LineOf(fromFile, "base:");
+        Assert.Equal(("copy.tl.yaml", LineOf(fromFile, "name:"), 1, "TLD0042"), (errors[0].File, errors[0].Line, errors[0].Column, errors[0].Id));
+        Assert.Contains("already used by pipelines/classifier.tl.yaml", errors[0].Message, StringComparison.Ordinal);
+        Assert.Equal(("other.tl.yaml", baseLine, missing.Split('\n')[baseLine - 1].IndexOf("../models/missing", StringComparison.Ordinal) + 1, "TLD0041"),
+            (errors[1].File, errors[1].Line, errors[1].Column, errors[1].Id));
+        Assert.Contains($"no file {Path.Combine(project, "models", "missing.safetensors").Replace('\\', '/')} is part of the build", errors[1].Message, StringComparison.Ordinal);
+    }
+
+    private static string Replace(string text, string old, string replacement)
+    {
+        Assert.Contains(old, text, StringComparison.Ordinal);
+        return text.Replace(old, replacement, StringComparison.Ordinal);
+    }
+
+    private static int LineOf(string text, string start) => Array.FindIndex(text.Split('\n'), l => l.StartsWith(start, StringComparison.Ordinal)) + 1;
+
+    [Fact]
     public async Task An_unsupported_target_framework_gets_nugets_error()
     {
         string folder = Path.Combine(feed.Root, "OldFramework");
