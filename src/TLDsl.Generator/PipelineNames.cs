@@ -81,9 +81,11 @@ internal static class PipelineNames
                 }
             }
         }
-        catch (YamlException)
+#pragma warning disable CA1031 // the generator must never throw into the compiler
+        catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
         {
-            // The document was already read without errors; should that ever differ, the file's start will do.
+            // The document was already read without errors; should reading it here ever fail, the file's start will do.
         }
         return null;
     }
