@@ -80,8 +80,22 @@ internal static class LayoutBenchmark
             outputLast = IsChannelsLast(conv1.call(xLast));
             logitDiff = (a - b).abs().max().item<float>() / a.abs().max().item<float>();
             var again = nchw.call(x);
+            // Where the layouts part: the stem and stages one by one (both models in eval mode).
+            var (ha, hb) = (x, xLast);
+            var stages = new List<string>();
+            foreach (var ((name, ma), (_, mb)) in nchw.named_children().Zip(last.named_children()))
+            {
+                if (name == "fc")
+                {
+                    break;
+                }
+                ha = ((TorchSharp.torch.nn.Module<Tensor, Tensor>)ma).call(ha);
+                hb = ((TorchSharp.torch.nn.Module<Tensor, Tensor>)mb).call(hb);
+                stages.Add($"{name} {(ha - hb).abs().max().item<float>() / ha.abs().max().item<float>():E1}");
+            }
+            Console.WriteLine("  relative difference after " + string.Join(", ", stages));
             Console.WriteLine($"  control: largest logit {a.abs().max().item<float>():G4}; NCHW twice max diff {(a - again).abs().max().item<float>():G4}; " +
-                $"input copies equal: {x.equal(xLast).item<bool>()}; weights equal: {nchw.parameters().Zip(last.parameters()).All(p => p.First.equal(p.Second).item<bool>())}");
+                $"input copies equal: {x.eq(xLast).all().item<bool>()}; weights equal: {nchw.parameters().Zip(last.parameters()).All(p => p.First.eq(p.Second).all().item<bool>())}");
         }
         using (var scope = NewDisposeScope())
         {
@@ -102,6 +116,11 @@ internal static class LayoutBenchmark
             }
         }
 
+        Console.WriteLine($"  {size}x{size}: agreement: eval logits max diff {logitDiff:E2} of the largest logit; gradients ||diff||/||grad|| at most {gradDiff:E2} over parameters ({worst})");
+        if (rounds == 0)
+        {
+            return; // agreement only
+        }
         for (int round = 0; round <= rounds; round++) // round 0 warms both up and is not counted
         {
             foreach (var (name, model, input) in new[] { ("nchw", nchw, x), ("channels_last", last, xLast) })
@@ -134,7 +153,6 @@ internal static class LayoutBenchmark
         Console.WriteLine($"  {size}x{size}: {converted} 4-D parameters channels-last; conv1's output channels-last: {outputLast}");
         Console.WriteLine($"    forward (eval)          NCHW {fA,7:F0} ms   channels-last {fB,7:F0} ms   ratio {fA / fB:F2}x");
         Console.WriteLine($"    forward+backward (train) NCHW {sA,7:F0} ms   channels-last {sB,7:F0} ms   ratio {sA / sB:F2}x");
-        Console.WriteLine($"    agreement: eval logits max diff {logitDiff:E2} of the largest logit; gradients ||diff||/||grad|| at most {gradDiff:E2} over parameters ({worst})");
         ResultLine.Print($"layout_{size}", ("forward_nchw_ms", fA), ("forward_cl_ms", fB), ("step_nchw_ms", sA), ("step_cl_ms", sB),
             ("logit_rel_diff", logitDiff), ("grad_rel_diff", gradDiff));
     }
