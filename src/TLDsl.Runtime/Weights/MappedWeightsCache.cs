@@ -57,13 +57,18 @@ internal static class MappedWeightsCache
 
     private const string FormatName = "tldsl-mapped-weights/1";
 
-    /// <summary>The cache folder (<see cref="EnvironmentVariable"/>, else the per-user cache), or null when caching is off.</summary>
+    /// <summary>The cache folder (<see cref="EnvironmentVariable"/>, else the per-user cache), or null when caching is off
+    /// or there is no home folder to put it in.</summary>
     public static string? Folder()
     {
         string? value = Environment.GetEnvironmentVariable(EnvironmentVariable);
-        return string.Equals(value?.Trim(), Off, StringComparison.OrdinalIgnoreCase)
-            ? null
-            : UserCacheFolder.Resolve("weights", EnvironmentVariable);
+        if (string.Equals(value?.Trim(), Off, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+        // Without a home folder the default would be relative to the current directory: no cache rather than litter.
+        string folder = UserCacheFolder.Resolve("weights", EnvironmentVariable);
+        return Path.IsPathRooted(folder) ? folder : null;
     }
 
     /// <summary>Returns the state dictionary that <paramref name="map"/> derives from <paramref name="sourcePath"/>, from
