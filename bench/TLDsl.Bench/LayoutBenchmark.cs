@@ -89,6 +89,21 @@ internal static class LayoutBenchmark
                 {
                     break;
                 }
+                if (name == "layer4")
+                {
+                    // Inside the stage that parts: each convolution of its first block on the same input.
+                    var blockA = ma.named_children().First().module;
+                    var blockB = mb.named_children().First().module;
+                    foreach (var ((convName, ca), (_, cb)) in blockA.named_children().Zip(blockB.named_children()))
+                    {
+                        if (convName is "conv1" || convName is "downsample")
+                        {
+                            var oa = ((TorchSharp.torch.nn.Module<Tensor, Tensor>)ca).call(ha);
+                            var ob = ((TorchSharp.torch.nn.Module<Tensor, Tensor>)cb).call(hb);
+                            stages.Add($"layer4.0.{convName} {(oa - ob).abs().max().item<float>() / oa.abs().max().item<float>():E1} (input {string.Join("x", ha.shape)}, output channels-last {IsChannelsLast(ob)})");
+                        }
+                    }
+                }
                 ha = ((TorchSharp.torch.nn.Module<Tensor, Tensor>)ma).call(ha);
                 hb = ((TorchSharp.torch.nn.Module<Tensor, Tensor>)mb).call(hb);
                 stages.Add($"{name} {(ha - hb).abs().max().item<float>() / ha.abs().max().item<float>():E1}");
