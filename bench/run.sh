@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # TLDsl's benchmarks: figures and ratios printed, and kept in bench/results/<date>.txt. Never asserted in tests.
 #   bench/run.sh [all|cache|memory|step-memory|accuracy|preprocess] [--data <folder with Fashion-MNIST IDX files>]
+#   bench/run.sh startup|layout|optimizer [options]   time to first batch, channels-last, AdamW grouping (not in "all")
 #   bench/run.sh generator [--rounds N] [--processes K]   the source generator over 50 pipelines (target < 200 ms)
 # Default data: the committed sample (samples/fashion-mnist). The full set: apt-get install dataset-fashion-mnist,
 # then --data /usr/share/datasets/fashion-mnist.
@@ -34,4 +35,7 @@ out="bench/results/$(date -u +%Y-%m-%d).txt"
   fi
   if [[ "$what" == all || "$what" == accuracy ]]; then echo "-- accuracy"; bench accuracy "$@"; fi
   if [[ "$what" == all || "$what" == preprocess ]]; then echo "-- image preprocessing of one batch"; bench preprocess "$@"; fi
+  if [[ "$what" == startup ]]; then echo "-- time to first batch (load average $(cut -d' ' -f1-3 /proc/loadavg))"; bench startup "$@"; fi
+  if [[ "$what" == layout ]]; then echo "-- NCHW vs channels-last (load average $(cut -d' ' -f1-3 /proc/loadavg))"; bench layout "$@"; fi
+  if [[ "$what" == optimizer ]]; then echo "-- AdamW step by parameter grouping (load average $(cut -d' ' -f1-3 /proc/loadavg))"; bench optimizer "$@"; fi
 } 2>&1 | tee -a "$out"

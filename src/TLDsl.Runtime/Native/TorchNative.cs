@@ -236,17 +236,5 @@ public static class TorchNative
     }
 
     /// <summary>The per-user folder that holds patched copies, one subfolder per original's SHA-256.</summary>
-    public static string CacheRoot()
-    {
-        string? overridden = Environment.GetEnvironmentVariable(CacheEnvironmentVariable);
-        if (!string.IsNullOrWhiteSpace(overridden))
-        {
-            return Path.GetFullPath(overridden);
-        }
-        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        string root = !string.IsNullOrWhiteSpace(xdg) && Path.IsPathRooted(xdg)
-            ? xdg
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        return Path.Combine(root, "tldsl", "native");
-    }
+    public static string CacheRoot() => UserCacheFolder.Resolve("native", CacheEnvironmentVariable);
 }

@@ -150,6 +150,19 @@ public static class ImageNetResNet18Weights
         return result;
     }
 
+    /// <summary>The identity of <see cref="LoadStateDict"/>'s mapping in the weights cache: bump the version whenever the
+    /// mapping's result could change, so that cached files of the old mapping are no longer found.</summary>
+    internal const string CacheMappingId = "resnet18-imagenet-onnx.v1";
+
+    /// <summary>
+    /// <see cref="LoadStateDict"/> through the per-user weights cache (<see cref="MappedWeightsCache"/>): the first run
+    /// maps the ONNX file and stores the result; later runs read it, keyed by the file's SHA-256 and the mapping version.
+    /// </summary>
+    /// <param name="onnxPath">The ResNet18.onnx file.</param>
+    /// <param name="cacheFolder">The cache folder; by default <see cref="MappedWeightsCache.Folder"/> (null: no cache).</param>
+    internal static MappedWeights LoadStateDictCached(string onnxPath, string? cacheFolder = null) =>
+        MappedWeightsCache.Load(onnxPath, CacheMappingId, LoadStateDict, cacheFolder ?? MappedWeightsCache.Folder());
+
     /// <summary>
     /// Maps every initializer of the ResNet-18 graph to its torchvision-style key, found by walking the graph back from
     /// each residual Add (not by initializer order or names). The result is a bijection over all initializers.

@@ -10,7 +10,7 @@ internal static class NamedWeightsLoaders
     public static Dictionary<string, Tensor> Load(BaseArchitecture architecture, NamedWeights weights) =>
         (architecture.Name, weights.Name) switch
         {
-            ("resnet18_imagenet", "imagenet") => ImageNetResNet18Weights.LoadStateDict(ImageNetResNet18Weights.Locate()),
+            ("resnet18_imagenet", "imagenet") => ImageNetResNet18Weights.LoadStateDictCached(ImageNetResNet18Weights.Locate()).State,
             _ => throw new WeightsLoadException($"no loader for {architecture.Name} '{weights.Name}' weights."),
         };
 }

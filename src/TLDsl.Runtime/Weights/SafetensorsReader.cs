@@ -39,7 +39,12 @@ internal static class SafetensorsReader
 
     /// <summary>Reads every tensor of <paramref name="path"/>; the caller owns them.</summary>
     /// <exception cref="WeightsLoadException">The file breaks one of the rules above.</exception>
-    public static Dictionary<string, Tensor> Read(string path)
+    public static Dictionary<string, Tensor> Read(string path) => Read(path, out _);
+
+    /// <summary>Reads every tensor of <paramref name="path"/> (the caller owns them) and the header's
+    /// <c>__metadata__</c> (empty when absent).</summary>
+    /// <exception cref="WeightsLoadException">The file breaks one of the rules above.</exception>
+    public static Dictionary<string, Tensor> Read(string path, out IReadOnlyDictionary<string, string> metadata)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
         long fileLength = stream.Length;
@@ -62,7 +67,9 @@ internal static class SafetensorsReader
         stream.ReadExactly(header);
         long dataLength = fileLength - 8 - (long)headerLength;
 
-        var entries = ParseHeader(path, header);
+        var metadataEntries = new Dictionary<string, string>(StringComparer.Ordinal);
+        var entries = ParseHeader(path, header, metadataEntries);
+        metadata = metadataEntries;
         CheckLayout(path, entries, dataLength);
 
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -98,7 +105,7 @@ internal static class SafetensorsReader
         }
     }
 
-    private static List<Entry> ParseHeader(string path, byte[] header)
+    private static List<Entry> ParseHeader(string path, byte[] header, Dictionary<string, string> metadata)
     {
         if (header.Length == 0 || header[0] != (byte)'{')
         {
@@ -128,7 +135,7 @@ internal static class SafetensorsReader
             {
                 if (property.Name == MetadataKey)
                 {
-                    CheckMetadata(path, property.Value);
+                    ReadMetadata(path, property.Value, metadata);
                 }
                 else
                 {
@@ -155,7 +162,7 @@ internal static class SafetensorsReader
         return properties;
     }
 
-    private static void CheckMetadata(string path, JsonElement metadata)
+    private static void ReadMetadata(string path, JsonElement metadata, Dictionary<string, string> into)
     {
         if (metadata.ValueKind != JsonValueKind.Object)
         {
@@ -167,6 +174,7 @@ internal static class SafetensorsReader
             {
                 throw Invalid(path, $"'{MetadataKey}' entry '{property.Name}' is a JSON {Kind(property.Value)}; metadata values must be strings");
             }
+            into[property.Name] = property.Value.GetString()!;
         }
     }
 
