@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using TLDsl.Runtime.Native;
+using TLDsl.Runtime.Onnx.Engine;
 using TLDsl.Runtime.Reporting;
 using TLDsl.Runtime.Surgery;
 using TLDsl.Runtime.Training;
@@ -23,6 +24,10 @@ public sealed record TrainingOverrides
 
     /// <summary>False disables the cached frozen features (for comparisons and tests).</summary>
     public bool CacheFeatures { get; init; } = true;
+
+    /// <summary>The engine that computes cached frozen features: <c>auto</c> (by measured rates; on resume, the engine
+    /// the run used), <c>ort</c> or <c>torch</c>.</summary>
+    public InferenceEngine Engine { get; init; } = InferenceEngine.Auto;
 
     /// <summary>Edits the training plan built from the pipeline (the generated options record uses this).</summary>
     public Func<TrainingPlan, TrainingPlan>? Customize { get; init; }
@@ -145,7 +150,13 @@ public sealed class TrainingSession : IDisposable
             {
                 throw new PipelineException($"{run.Path}: the run started with the classes {List(started)} (labels.txt), but the data now gives {List(labels)}. A resume trains the same classes: restore the data, or start a new run.");
             }
-            (_, model, var data, var plan) = Build(pipeline, labels, overrides ?? new TrainingOverrides());
+            overrides ??= new TrainingOverrides();
+            // auto continues with the engine the run's features were computed with, so the resume is bit-identical.
+            if (overrides.Engine == InferenceEngine.Auto)
+            {
+                overrides = overrides with { Engine = PlanRecord.RecordedFeatureEngine(run.Path) };
+            }
+            (_, model, var data, var plan) = Build(pipeline, labels, overrides);
             if (PlanRecord.Differences(run.Path, plan) is { Count: > 0 } changed)
             {
                 throw new PipelineException($"{run.Path}: the resume's training settings differ from the run's ({PlanRecord.FileName}): {string.Join("; ", changed)}. Resume with the options the run was started with.");
@@ -197,7 +208,10 @@ public sealed class TrainingSession : IDisposable
 
     private static (IReadOnlyList<string>, TransferModel, DataPlan, TrainingPlan) Build(PipelineFile pipeline, IReadOnlyList<string> labels, TrainingOverrides overrides)
     {
-        var plan = PipelineInterpreter.TrainingPlan(pipeline.Spec) with { CacheFeatures = overrides.CacheFeatures, Threads = overrides.Threads };
+        var plan = PipelineInterpreter.TrainingPlan(pipeline.Spec) with
+        {
+            CacheFeatures = overrides.CacheFeatures, Threads = overrides.Threads, FeatureEngine = overrides.Engine,
+        };
         if (overrides.Customize is not null)
         {
             plan = overrides.Customize(plan) ?? throw new PipelineException("TrainingOverrides.Customize returned no training plan.");
