@@ -16,6 +16,7 @@ return command switch
     "accuracy" => AccuracyBenchmark.Run(rest),
     "table" => TableBenchmark.Run(rest),
     "preprocess" => PreprocessBenchmark.Run(rest),
+    "engines" => EngineBenchmark.Run(rest),
     _ when PyTorchCases.Handles(command) => PyTorchCases.Run(command, rest),
     _ => Usage(),
 };
@@ -25,6 +26,7 @@ static int Usage()
     Console.WriteLine("usage: TLDsl.Bench cache|memory|step-memory [--frozen|--unfrozen]|accuracy [--data <fashion-mnist folder>]");
     Console.WriteLine("       TLDsl.Bench preprocess [--reps 15] [--data <fashion-mnist folder>]   (one 64-image batch through the image preprocessor)");
     Console.WriteLine("       TLDsl.Bench table [--scenario s1|s2|all] [--sizes 10,50,200,1000,all] [--quick] [--budget-min 33] [--s2-size 48] [--methods pixels,scratch,frozen,gradual] [--cell-max-min 12] [--plan-only] [--out file.md] [--data folder]");
+    Console.WriteLine("       TLDsl.Bench engines [--threads 2] [--rounds 7] [--images 32] [--sizes 112,224] [--batches 1,32]   (ONNX Runtime against TorchSharp, resnet18_imagenet backbone)");
     Console.WriteLine($"       TLDsl.Bench {PyTorchCases.Usage}   (cases compared with PyTorch by bench/pytorch.sh)");
     return 2;
 }

@@ -189,7 +189,7 @@ public sealed class TrainingSession : IDisposable
             }
             if (Data.Test is { } source && Data.TestIndices.Length > 0)
             {
-                test = Evaluator.Evaluate(Model, source, Data.TestIndices, PipelineInterpreter.Preprocessor(Pipeline, false), Plan.BatchSize, Plan.Seed);
+                test = Test(source, observer ?? NullTrainingObserver.Instance);
             }
             WriteReports(result, test, watch.Elapsed.TotalSeconds);
         }
@@ -202,6 +202,32 @@ public sealed class TrainingSession : IDisposable
     {
         Model.Dispose();
         _lock.Dispose();
+    }
+
+    /// <summary>The test metrics. In eval mode the whole backbone is deterministic, so when the plan's feature engine is
+    /// ONNX Runtime it computes the backbone (as it does the feature cache) and TorchSharp only the head; test-time
+    /// views need the pixels and keep TorchSharp's full forward.</summary>
+    private ClassificationMetrics Test(Data.IImageSource source, ITrainingObserver observer)
+    {
+        var preprocessor = PipelineInterpreter.Preprocessor(Pipeline, false);
+        int steps = Model.Steps.Count;
+        if (!Plan.CacheFeatures || steps == 0 || preprocessor.TestViews.Count > 0 || InferenceEngines.Resolve(Plan.FeatureEngine) != InferenceEngine.Ort)
+        {
+            return Evaluator.Evaluate(Model, source, Data.TestIndices, preprocessor, Plan.BatchSize, Plan.Seed);
+        }
+        bool training = Model.training;
+        Model.eval();
+        try
+        {
+            using var engine = new FeatureEngine(Model, steps, Plan.FeatureEngine, Plan.Threads, observer.Message);
+            using var features = FeatureCache.Build(Model, steps, source, Data.TestIndices, preprocessor, Plan.BatchSize, Plan.Seed,
+                Plan.CacheMemoryBytes, Run.Cache, NullTrainingObserver.Instance, engine);
+            return Evaluator.Evaluate(Model, source, Data.TestIndices, preprocessor, Plan.BatchSize, Plan.Seed, features, steps);
+        }
+        finally
+        {
+            Model.train(training);
+        }
     }
 
     private static string List(IReadOnlyList<string> labels) => "[" + string.Join(", ", labels) + "]";

@@ -18,7 +18,7 @@ internal sealed class FeatureEngine : IDisposable
     private readonly InferenceEngine _requested;
     private readonly int _threads;
     private readonly Action<string> _log;
-    private OrtPrefix? _ort;
+    private OrtForward? _ort;
 
     /// <summary>Creates the engine; nothing is exported before the first <see cref="Compute"/>.</summary>
     /// <param name="model">The model whose prefix runs.</param>
@@ -54,11 +54,11 @@ internal sealed class FeatureEngine : IDisposable
         }
     }
 
-    private OrtPrefix? Open(Tensor x)
+    private OrtForward? Open(Tensor x)
     {
         try
         {
-            return OrtPrefix.Create(_model, _prefix, x.shape[1..], _threads);
+            return OrtForward.Create(_model, _prefix, x.shape[1..], _threads);
         }
         catch (OnnxExportException e) when (_requested == InferenceEngine.Auto)
         {

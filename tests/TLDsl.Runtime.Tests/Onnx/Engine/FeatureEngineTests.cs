@@ -46,7 +46,7 @@ public sealed class FeatureEngineTests(ITestOutputHelper output) : IDisposable
     /// to the largest value.</summary>
     private static double Difference(TransferModel model, int steps, Tensor batch, int threads = 2)
     {
-        using var ort = OrtPrefix.Create(model, steps, batch.shape[1..], threads);
+        using var ort = OrtForward.Create(model, steps, batch.shape[1..], threads);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var expected = model.RunSteps(batch, 0, steps);

@@ -12,21 +12,26 @@ using W = TLDsl.Runtime.Onnx.Export.OnnxGraphWriter;
 namespace TLDsl.Runtime.Onnx.Engine;
 
 /// <summary>
-/// The first backbone steps of a <see cref="TransferModel"/> (eval semantics), exported to ONNX in memory and run by an
-/// ONNX Runtime session: a float NCHW batch in, the prefix's output out, both as TorchSharp tensors. Nothing is
-/// written to disk; the session holds its own copy of the weights, so later changes to the model are not seen.
+/// A forward pass run by ONNX Runtime on TorchSharp tensors: a float NCHW batch in, one output out. Made from the first
+/// backbone steps of a <see cref="TransferModel"/> (eval semantics), exported in memory for the feature cache, or from
+/// an exported model file for prediction. The session holds its own copy of the weights: later changes to the model
+/// are not seen.
 /// </summary>
-internal sealed class OrtPrefix : IDisposable
+internal sealed class OrtForward : IDisposable
 {
     private const string InputName = "input";
     private const string OutputName = "features";
     private readonly InferenceSession _session;
     private readonly RunOptions _run = new();
+    private readonly string _input;
+    private readonly string _output;
 
-    private OrtPrefix(InferenceSession session, int threads)
+    private OrtForward(InferenceSession session, int threads, string input, string output)
     {
         _session = session;
         Threads = threads;
+        _input = input;
+        _output = output;
     }
 
     /// <summary>ONNX Runtime's intra-op threads.</summary>
@@ -35,12 +40,26 @@ internal sealed class OrtPrefix : IDisposable
     /// <summary>Exports steps [0, <paramref name="steps"/>) for inputs of <paramref name="sample"/>'s per-image shape and
     /// opens a session with <paramref name="threads"/> intra-op threads.</summary>
     /// <exception cref="OnnxExportException">A module cannot be exported, or ONNX Runtime refuses the graph.</exception>
-    public static OrtPrefix Create(TransferModel model, int steps, long[] sample, int threads)
+    public static OrtForward Create(TransferModel model, int steps, long[] sample, int threads)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         byte[] bytes = Export(model, steps, sample).ToByteArray();
-        var options = new SessionOptions
+        return Open(options => new InferenceSession(bytes, options), threads, InputName, OutputName, "the exported frozen prefix");
+    }
+
+    /// <summary>Opens the exported model file <paramref name="path"/>, running <paramref name="input"/> to
+    /// <paramref name="output"/>.</summary>
+    /// <exception cref="OnnxExportException">ONNX Runtime refuses the file.</exception>
+    public static OrtForward OpenFile(string path, string input, string output, int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        return Open(options => new InferenceSession(path, options), threads, input, output, path);
+    }
+
+    private static OrtForward Open(Func<SessionOptions, InferenceSession> create, int threads, string input, string output, string what)
+    {
+        using var options = new SessionOptions
         {
             IntraOpNumThreads = threads,
             InterOpNumThreads = 1,
@@ -49,15 +68,11 @@ internal sealed class OrtPrefix : IDisposable
         };
         try
         {
-            return new OrtPrefix(new InferenceSession(bytes, options), threads);
+            return new OrtForward(create(options), threads, input, output);
         }
         catch (OnnxRuntimeException e)
         {
-            throw new OnnxExportException($"ONNX Runtime cannot load the exported frozen prefix: {e.Message}", e);
-        }
-        finally
-        {
-            options.Dispose();
+            throw new OnnxExportException($"ONNX Runtime cannot load {what}: {e.Message}", e);
         }
     }
 
@@ -100,7 +115,7 @@ internal sealed class OrtPrefix : IDisposable
         return proto;
     }
 
-    /// <summary>The prefix's output for the float32 batch <paramref name="x"/> [N, C, H, W], as a new tensor in the
+    /// <summary>The output for the float32 batch <paramref name="x"/> [N, C, H, W], as a new tensor in the
     /// caller's dispose scope (call it inside one).</summary>
     public Tensor Run(Tensor x)
     {
@@ -108,7 +123,7 @@ internal sealed class OrtPrefix : IDisposable
         // The temporaries belong to the caller's dispose scope (one per batch); x itself may be among them.
         float[] input = x.to_type(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
         using var value = OrtValue.CreateTensorValueFromMemory(input, x.shape);
-        using var outputs = _session.Run(_run, [InputName], [value], [OutputName]);
+        using var outputs = _session.Run(_run, [_input], [value], [_output]);
         var output = outputs[0];
         long[] shape = output.GetTensorTypeAndShape().Shape;
         return tensor(output.GetTensorDataAsSpan<float>().ToArray(), shape);
