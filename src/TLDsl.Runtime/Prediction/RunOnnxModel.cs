@@ -37,6 +37,7 @@ internal static class RunOnnxModel
         void Add(string text) => sha.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
         Add(OnnxExporter.Version);
         Add(string.Join("\n", run.Labels));
+        using var scope = TorchSharp.torch.NewDisposeScope();
         foreach (var (name, tensor) in run.Model.state_dict())
         {
             Add($"{name} {tensor.dtype} [{string.Join(",", tensor.shape)}]");

@@ -63,6 +63,10 @@ public sealed class PredictEngineTests : IDisposable
         Assert.Equal(InferenceEngine.Ort, model.EngineUsed);
 
         Assert.Equal(torch.Select(p => p.Label), ort.Select(p => p.Label));
+        // Once the session is open, a prediction leaves no tensor alive (one dispose scope per batch).
+        long before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        Assert.Equal(images.Length, model.Predict(images, 1, 4, InferenceEngine.Ort).Count);
+        Assert.Equal(0, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount - before);
         foreach (var (t, o) in torch.Zip(ort))
         {
             Assert.Equal(t.Top.Select(x => x.Label), o.Top.Select(x => x.Label));
