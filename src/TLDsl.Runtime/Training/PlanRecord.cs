@@ -13,8 +13,9 @@ namespace TLDsl.Runtime.Training;
 /// The settings of a training plan that decide what a run computes, as a run folder's <c>plan.json</c>. The run keeps
 /// its pipeline's text, but not the options that changed the plan on top of it (a generated <c>Options</c> record's seed,
 /// batch, rate and epochs, or <c>TrainingOverrides.Customize</c>); a resume compares the two, so a run is never continued
-/// with other settings than it started with. Threads and the feature cache are left out: they change no result. The
-/// engine that computes cached features is kept (ONNX Runtime's and libtorch's arithmetic differ in the last bits).
+/// with other settings than it started with. Threads and the feature cache are left out: they change no result (with
+/// ONNX Runtime features, turning the cache off on resume changes the last bits). The engine that computes cached
+/// features is kept (ONNX Runtime's and libtorch's arithmetic differ in the last bits).
 /// </summary>
 internal static class PlanRecord
 {
@@ -98,7 +99,7 @@ internal static class PlanRecord
             ["checkpoint"] = J(plan.Checkpoint),
         };
         // Only for ONNX Runtime: runs recorded before the engine existed computed their features with TorchSharp.
-        if (plan.CacheFeatures && InferenceEngines.Resolve(plan.FeatureEngine) == InferenceEngine.Ort)
+        if (InferenceEngines.Resolve(plan.FeatureEngine) == InferenceEngine.Ort)
         {
             record[FeatureEngineKey] = InferenceEngines.Name(InferenceEngine.Ort);
         }
