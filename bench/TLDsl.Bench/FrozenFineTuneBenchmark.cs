@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using TLDsl.Runtime.Onnx.Engine;
 using TLDsl.Runtime.Pipelines;
 using TorchSharp;
 
@@ -29,6 +30,9 @@ internal static class FrozenFineTuneBenchmark
         {
             RunsRoot = Path.Combine(scratch, "runs"),
             Threads = threads,
+            // --engine auto|ort|torch: what computes the cached features (auto: ONNX Runtime).
+            Engine = InferenceEngines.TryParse(BenchPipelines.Option(args, "--engine") ?? "auto")
+                ?? throw new ArgumentException($"--engine takes one of {InferenceEngines.Allowed}"),
         };
         using (var session = TrainingSession.Start(pipeline, overrides))
         {
@@ -36,11 +40,11 @@ internal static class FrozenFineTuneBenchmark
         }
         double seconds = watch.Elapsed.TotalSeconds;
         double accuracy = result.Test?.Accuracy ?? double.NaN;
-        Console.WriteLine($"frozen-backbone fine-tune, {epochs} epochs, {threads} threads: {seconds:F1} s end to end, test accuracy {accuracy:F4}, " +
+        Console.WriteLine($"frozen-backbone fine-tune, {epochs} epochs, {threads} threads, feature engine {InferenceEngines.Name(InferenceEngines.Resolve(overrides.Engine))}: {seconds:F1} s end to end, test accuracy {accuracy:F4}, " +
             $"peak RSS {Rss.PeakMiB:F1} MiB" + (observer.GrowthPercent is double g ? $", RSS growth epoch 2 -> {epochs}: {g:+0.00;-0.00}%" : ""));
         ResultLine.Print(BenchPipelines.Option(args, "--case") ?? "frozen", ("seconds", seconds), ("test_accuracy", accuracy), ("peak_rss_mib", Rss.PeakMiB),
             ("rss_growth_pct", observer.GrowthPercent ?? double.NaN), ("epochs", epochs), ("threads", threads),
-            ("seed", Seed(args)), ("data_seed", DataSeed(args)),
+            ("seed", Seed(args)), ("data_seed", DataSeed(args)), ("engine", InferenceEngines.Name(InferenceEngines.Resolve(overrides.Engine))),
             ("rss_per_epoch_mib", string.Join(",", observer.Rss.Select(r => r.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))));
         Directory.Delete(scratch, recursive: true);
         return 0;

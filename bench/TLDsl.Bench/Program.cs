@@ -28,6 +28,7 @@ static int Dispatch(string[] args)
         "startup" => StartupBenchmark.Run(rest),
         "layout" => LayoutBenchmark.Run(rest),
         "optimizer" => OptimizerBenchmark.Run(rest),
+        "engines" => EngineBenchmark.Run(rest),
         _ when PyTorchCases.Handles(command) => PyTorchCases.Run(command, rest),
         _ => Usage(),
     };
@@ -41,6 +42,7 @@ static int Usage()
     Console.WriteLine("       TLDsl.Bench startup [--rounds 5] [--pipeline pipelines/quickstart.tl.yaml]   (process start -> model ready, cold vs warm weights cache)");
     Console.WriteLine("       TLDsl.Bench layout [--sizes 112,224] [--batch 32] [--rounds 5] [--threads 2]   (resnet18 NCHW vs channels-last, forward and forward+backward)");
     Console.WriteLine("       TLDsl.Bench optimizer [--steps 30] [--threads 2]   (AdamW step: one group per parameter vs two groups vs one)");
+    Console.WriteLine("       TLDsl.Bench engines [--threads 2] [--rounds 7] [--images 32] [--sizes 112,224] [--batches 1,32]   (ONNX Runtime against TorchSharp, resnet18_imagenet backbone)");
     Console.WriteLine($"       TLDsl.Bench {PyTorchCases.Usage}   (cases compared with PyTorch by bench/pytorch.sh)");
     return 2;
 }

@@ -19,19 +19,20 @@ internal static class TrainCommand
         var runs = new Option<string?>("--runs") { Description = "Where new run folders go (default: the pipeline's train.runs, relative to the pipeline file)." };
         var threads = new Option<int>("--threads") { Description = "libtorch threads (default: libtorch's choice)." };
         var noCache = new Option<bool>("--no-cache") { Description = "Do not cache the frozen backbone's features (slower; for comparisons)." };
+        var engine = new Option<string>("--engine") { Description = "What computes the cached frozen features: auto (ONNX Runtime, the faster on measurement; torch where the prefix cannot be exported; on --resume, the engine the run used), ort or torch.", DefaultValueFactory = _ => "auto" };
         var maxSteps = new Option<long?>("--max-steps") { Description = "Stop with a checkpoint after this many optimizer steps in total (resume later with --resume)." };
         var command = new Command("train", "Train a pipeline: builds the model, trains its phases with progress, writes a run folder (checkpoints, metrics, plots, reports) and prints the validation and test accuracy. Ctrl+C stops at the next step with a checkpoint.");
         command.Arguments.Add(pipeline);
-        foreach (var o in new Option[] { resume, from, runs, threads, noCache, maxSteps })
+        foreach (var o in new Option[] { resume, from, runs, threads, noCache, engine, maxSteps })
         {
             command.Options.Add(o);
         }
         command.SetAction(parse => Run(parse.GetValue(pipeline), parse.GetValue(resume), parse.GetValue(from), parse.GetValue(runs), parse.GetValue(threads),
-            parse.GetValue(noCache), parse.GetValue(maxSteps)));
+            parse.GetValue(noCache), parse.GetValue(engine), parse.GetValue(maxSteps)));
         return command;
     }
 
-    private static int Run(string? pipeline, string? resume, string? from, string? runs, int threads, bool noCache, long? maxSteps)
+    private static int Run(string? pipeline, string? resume, string? from, string? runs, int threads, bool noCache, string? engine, long? maxSteps)
     {
         if ((pipeline is null) == (resume is null))
         {
@@ -45,6 +46,7 @@ internal static class TrainCommand
         {
             throw new CliUserException("--threads must be 0 or more and --max-steps positive.", ExitCodes.Usage);
         }
+        var featureEngine = EngineOption.Parse(engine);
         if (pipeline is not null)
         {
             Text.RequireFile(pipeline, "pipeline file");
@@ -53,7 +55,7 @@ internal static class TrainCommand
         {
             Text.RequireRun(resume!);
         }
-        var overrides = new TrainingOverrides { RunsRoot = runs, Threads = threads, CacheFeatures = !noCache };
+        var overrides = new TrainingOverrides { RunsRoot = runs, Threads = threads, CacheFeatures = !noCache, Engine = featureEngine };
         using var session = pipeline is not null ? TrainingSession.Start(pipeline, overrides) : TrainingSession.Resume(resume!, overrides, from);
         Console.Out.WriteLine($"run folder: {session.Run.Path}");
 

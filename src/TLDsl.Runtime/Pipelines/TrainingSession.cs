@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using TLDsl.Runtime.Native;
+using TLDsl.Runtime.Onnx.Engine;
 using TLDsl.Runtime.Reporting;
 using TLDsl.Runtime.Surgery;
 using TLDsl.Runtime.Training;
@@ -23,6 +24,10 @@ public sealed record TrainingOverrides
 
     /// <summary>False disables the cached frozen features (for comparisons and tests).</summary>
     public bool CacheFeatures { get; init; } = true;
+
+    /// <summary>The engine that computes cached frozen features: <c>auto</c> (by measured rates; on resume, the engine
+    /// the run used), <c>ort</c> or <c>torch</c>.</summary>
+    public InferenceEngine Engine { get; init; } = InferenceEngine.Auto;
 
     /// <summary>Edits the training plan built from the pipeline (the generated options record uses this).</summary>
     public Func<TrainingPlan, TrainingPlan>? Customize { get; init; }
@@ -145,7 +150,13 @@ public sealed class TrainingSession : IDisposable
             {
                 throw new PipelineException($"{run.Path}: the run started with the classes {List(started)} (labels.txt), but the data now gives {List(labels)}. A resume trains the same classes: restore the data, or start a new run.");
             }
-            (_, model, var data, var plan) = Build(pipeline, labels, overrides ?? new TrainingOverrides());
+            overrides ??= new TrainingOverrides();
+            // auto continues with the engine the run's features were computed with, so the resume is bit-identical.
+            if (overrides.Engine == InferenceEngine.Auto)
+            {
+                overrides = overrides with { Engine = PlanRecord.RecordedFeatureEngine(run.Path) };
+            }
+            (_, model, var data, var plan) = Build(pipeline, labels, overrides);
             if (PlanRecord.Differences(run.Path, plan) is { Count: > 0 } changed)
             {
                 throw new PipelineException($"{run.Path}: the resume's training settings differ from the run's ({PlanRecord.FileName}): {string.Join("; ", changed)}. Resume with the options the run was started with.");
@@ -178,7 +189,7 @@ public sealed class TrainingSession : IDisposable
             }
             if (Data.Test is { } source && Data.TestIndices.Length > 0)
             {
-                test = Evaluator.Evaluate(Model, source, Data.TestIndices, PipelineInterpreter.Preprocessor(Pipeline, false), Plan.BatchSize, Plan.Seed);
+                test = Test(source, observer ?? NullTrainingObserver.Instance);
             }
             WriteReports(result, test, watch.Elapsed.TotalSeconds);
         }
@@ -193,11 +204,40 @@ public sealed class TrainingSession : IDisposable
         _lock.Dispose();
     }
 
+    /// <summary>The test metrics. In eval mode the whole backbone is deterministic, so when the plan's feature engine is
+    /// ONNX Runtime it computes the backbone (as it does the feature cache) and TorchSharp only the head; test-time
+    /// views need the pixels and keep TorchSharp's full forward.</summary>
+    private ClassificationMetrics Test(Data.IImageSource source, ITrainingObserver observer)
+    {
+        var preprocessor = PipelineInterpreter.Preprocessor(Pipeline, false);
+        int steps = Model.Steps.Count;
+        if (!Plan.CacheFeatures || steps == 0 || preprocessor.TestViews.Count > 0 || InferenceEngines.Resolve(Plan.FeatureEngine) != InferenceEngine.Ort)
+        {
+            return Evaluator.Evaluate(Model, source, Data.TestIndices, preprocessor, Plan.BatchSize, Plan.Seed);
+        }
+        bool training = Model.training;
+        Model.eval();
+        try
+        {
+            using var engine = new FeatureEngine(Model, steps, Plan.FeatureEngine, Plan.Threads, observer.Message);
+            using var features = FeatureCache.Build(Model, steps, source, Data.TestIndices, preprocessor, Plan.BatchSize, Plan.Seed,
+                Plan.CacheMemoryBytes, Run.Cache, NullTrainingObserver.Instance, engine);
+            return Evaluator.Evaluate(Model, source, Data.TestIndices, preprocessor, Plan.BatchSize, Plan.Seed, features, steps);
+        }
+        finally
+        {
+            Model.train(training);
+        }
+    }
+
     private static string List(IReadOnlyList<string> labels) => "[" + string.Join(", ", labels) + "]";
 
     private static (IReadOnlyList<string>, TransferModel, DataPlan, TrainingPlan) Build(PipelineFile pipeline, IReadOnlyList<string> labels, TrainingOverrides overrides)
     {
-        var plan = PipelineInterpreter.TrainingPlan(pipeline.Spec) with { CacheFeatures = overrides.CacheFeatures, Threads = overrides.Threads };
+        var plan = PipelineInterpreter.TrainingPlan(pipeline.Spec) with
+        {
+            CacheFeatures = overrides.CacheFeatures, Threads = overrides.Threads, FeatureEngine = overrides.Engine,
+        };
         if (overrides.Customize is not null)
         {
             plan = overrides.Customize(plan) ?? throw new PipelineException("TrainingOverrides.Customize returned no training plan.");

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using TLDsl.Runtime.Data;
+using TLDsl.Runtime.Onnx.Engine;
 using TLDsl.Runtime.Reporting;
 using TLDsl.Runtime.Surgery;
 using static TorchSharp.torch;
@@ -37,9 +38,10 @@ internal sealed class FeatureCache : IDisposable
     /// <summary>True when the cache lives in memory.</summary>
     public bool InMemory => _memory is not null;
 
-    /// <summary>Computes the first <paramref name="prefix"/> steps for every sample of <paramref name="indices"/>.</summary>
+    /// <summary>Computes the first <paramref name="prefix"/> steps for every sample of <paramref name="indices"/>, with
+    /// <paramref name="engine"/> when given.</summary>
     public static FeatureCache Build(TransferModel model, int prefix, IImageSource source, int[] indices, ImagePreprocessor preprocessor,
-        int batchSize, int seed, long memoryBytes, string diskFolder, ITrainingObserver observer)
+        int batchSize, int seed, long memoryBytes, string diskFolder, ITrainingObserver observer, FeatureEngine? engine = null)
     {
         var watch = Stopwatch.StartNew();
         Tensor? memory = null;
@@ -53,7 +55,8 @@ internal sealed class FeatureCache : IDisposable
             using var scope = NewDisposeScope();
             count = Math.Min(batchSize, indices.Length - start);
             var x = preprocessor.Batch(source, indices.AsSpan(start, count), train: false, seed, epoch: 0);
-            var features = model.RunSteps(x, 0, prefix).contiguous();
+            // The engine (ONNX Runtime or TorchSharp) computes the prefix; without one, TorchSharp does.
+            var features = (engine is null ? model.RunSteps(x, 0, prefix) : engine.Compute(x)).contiguous();
             if (rowShape is null)
             {
                 rowShape = features.shape.Skip(1).ToArray();

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using TLDsl.Runtime.Native;
+using TLDsl.Runtime.Onnx.Engine;
 using TLDsl.Runtime.Pipelines;
 using TLDsl.Runtime.Reporting;
 using TLDsl.Runtime.Surgery;
@@ -98,8 +99,9 @@ public static class LearningRateFinder
         string? scratch = cache ? Directory.CreateTempSubdirectory("tldsl-lr-find").FullName : null;
         try
         {
+            using var engine = cache ? new FeatureEngine(model, prefix, plan.FeatureEngine, plan.Threads, _ => { }) : null;
             using var features = cache
-                ? FeatureCache.Build(model, prefix, data.Train, data.TrainIndices, data.Preprocessor, batchSize, plan.Seed, plan.CacheMemoryBytes, scratch!, NullTrainingObserver.Instance)
+                ? FeatureCache.Build(model, prefix, data.Train, data.TrainIndices, data.Preprocessor, batchSize, plan.Seed, plan.CacheMemoryBytes, scratch!, NullTrainingObserver.Instance, engine)
                 : null;
             using var optimizer = new RunOptimizer(model.named_parameters().Where(p => p.parameter.requires_grad), plan.Optimizer);
             var sweep = new SweepCurve(options);

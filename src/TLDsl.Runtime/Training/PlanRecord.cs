@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using TLDsl.Runtime.IO;
+using TLDsl.Runtime.Onnx.Engine;
 
 namespace TLDsl.Runtime.Training;
 
@@ -12,11 +13,14 @@ namespace TLDsl.Runtime.Training;
 /// The settings of a training plan that decide what a run computes, as a run folder's <c>plan.json</c>. The run keeps
 /// its pipeline's text, but not the options that changed the plan on top of it (a generated <c>Options</c> record's seed,
 /// batch, rate and epochs, or <c>TrainingOverrides.Customize</c>); a resume compares the two, so a run is never continued
-/// with other settings than it started with. Threads and the feature cache are left out: they change no result.
+/// with other settings than it started with. Threads and the feature cache are left out: they change no result (with
+/// ONNX Runtime features, turning the cache off on resume changes the last bits). The engine that computes cached
+/// features is kept (ONNX Runtime's and libtorch's arithmetic differ in the last bits).
 /// </summary>
 internal static class PlanRecord
 {
     public const string FileName = "plan.json";
+    private const string FeatureEngineKey = "feature_engine";
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     public static void Write(string runPath, TrainingPlan plan) =>
@@ -51,6 +55,28 @@ internal static class PlanRecord
             .ToList();
     }
 
+    /// <summary>The engine a run's cached features were computed with: <c>ort</c> when its record says so, else
+    /// <c>torch</c> (a run without the key, or without a record, used TorchSharp).</summary>
+    public static InferenceEngine RecordedFeatureEngine(string runPath)
+    {
+        string path = Path.Combine(runPath, FileName);
+        if (!File.Exists(path))
+        {
+            return InferenceEngine.Torch;
+        }
+        try
+        {
+            var started = JsonSerializer.Deserialize<SortedDictionary<string, string>>(File.ReadAllText(path));
+            return started?.GetValueOrDefault(FeatureEngineKey) is { } word
+                ? InferenceEngines.TryParse(word) ?? throw new CheckpointException($"{path}: {FeatureEngineKey} is '{word}', not one of {InferenceEngines.Allowed}; the run folder is damaged.")
+                : InferenceEngine.Torch;
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointException($"{path}: not a record of training settings ({e.Message}); the run folder is damaged.", e);
+        }
+    }
+
     public static SortedDictionary<string, string> Of(TrainingPlan plan)
     {
         static string S(object? value) => value is null ? "none" : Convert.ToString(value, CultureInfo.InvariantCulture) ?? "none";
@@ -72,6 +98,11 @@ internal static class PlanRecord
             ["early_stopping"] = plan.EarlyStopping is { } e ? J(e) : "none",
             ["checkpoint"] = J(plan.Checkpoint),
         };
+        // Only for ONNX Runtime: runs recorded before the engine existed computed their features with TorchSharp.
+        if (InferenceEngines.Resolve(plan.FeatureEngine) == InferenceEngine.Ort)
+        {
+            record[FeatureEngineKey] = InferenceEngines.Name(InferenceEngine.Ort);
+        }
         // Only when set: runs recorded before the average existed compare equal to a plan without one.
         if (plan.Ema is { } ema)
         {

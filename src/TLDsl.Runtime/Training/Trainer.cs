@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Linq;
 using System.Threading;
 using TLDsl.Runtime.Data;
+using TLDsl.Runtime.Onnx.Engine;
 using TLDsl.Runtime.Reporting;
 using TLDsl.Runtime.Surgery;
 using TorchSharp;
@@ -163,10 +164,11 @@ public sealed class Trainer
         bool cache = TrainingStep.CanCacheFeatures(_plan, _model, _data, prefix, phase.Augment);
         _observer.PhaseStarted(phase.Name, state.Phase, _plan.Phases.Count, phase.Epochs, cache);
 
-        using var trainCache = cache ? BuildCache(prefix, _data.Train, _data.TrainIndices) : null;
+        using var engine = cache ? new FeatureEngine(_model, prefix, _plan.FeatureEngine, _plan.Threads, _observer.Message) : null;
+        using var trainCache = cache ? BuildCache(engine!, prefix, _data.Train, _data.TrainIndices) : null;
         // The average is validated; a frozen prefix an earlier phase trained differs from its average, so with
         // train.ema validation computes its features afresh.
-        using var validCache = cache && _average is null ? BuildCache(prefix, _data.Valid, _data.ValidIndices) : null;
+        using var validCache = cache && _average is null ? BuildCache(engine!, prefix, _data.Valid, _data.ValidIndices) : null;
         if (_data.TrainIndices.Length == 0)
         {
             throw new DataException($"{_data.Train}: no training samples are left (after the validation split and limits); phase '{phase.Name}' has nothing to train on.");
@@ -308,8 +310,8 @@ public sealed class Trainer
     /// <summary>The rate of the last parameter group (the head's), as reports show it.</summary>
     private static double CurrentRate(RunOptimizer optimizer) => optimizer.RateOf(optimizer.Names.Count - 1);
 
-    private FeatureCache BuildCache(int prefix, IImageSource source, int[] indices) =>
-        FeatureCache.Build(_model, prefix, source, indices, _data.Preprocessor, _plan.BatchSize, _plan.Seed, _plan.CacheMemoryBytes, _run.Cache, _observer);
+    private FeatureCache BuildCache(FeatureEngine engine, int prefix, IImageSource source, int[] indices) =>
+        FeatureCache.Build(_model, prefix, source, indices, _data.Preprocessor, _plan.BatchSize, _plan.Seed, _plan.CacheMemoryBytes, _run.Cache, _observer, engine);
 
     private double[] BaseRates(PhasePlan phase, IReadOnlyList<string> names) => BaseRates(phase, _plan.Optimizer, names);
 

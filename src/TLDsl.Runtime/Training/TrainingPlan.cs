@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using TLDsl.Runtime.Onnx.Engine;
 using TLDsl.Runtime.Surgery;
 using TLDsl.Spec.Registries;
 
@@ -98,6 +99,10 @@ public sealed record TrainingPlan(int Seed, int BatchSize, int Accumulate, Optim
 
     /// <summary>Cached features up to this size stay in memory; larger caches go to a file in the run folder.</summary>
     public long CacheMemoryBytes { get; init; } = 2L << 30;
+
+    /// <summary>Which engine computes the cached frozen features (<c>auto</c>: by measured rates; the run's plan.json
+    /// records the engine used, so a resume computes the same features).</summary>
+    public InferenceEngine FeatureEngine { get; init; } = InferenceEngine.Auto;
 
     /// <summary>Worker threads for libtorch (0: leave libtorch's default).</summary>
     public int Threads { get; init; }

@@ -55,7 +55,8 @@ public static class TorchrunExporter
 
         TorchNative.EnsureLoaded();
         var labels = PipelineInterpreter.Labels(file);
-        var plan = PipelineInterpreter.TrainingPlan(file.Spec);
+        // The program computes its features in PyTorch: its plan record names no ONNX Runtime engine.
+        var plan = PipelineInterpreter.TrainingPlan(file.Spec) with { FeatureEngine = Onnx.Engine.InferenceEngine.Torch };
         var data = PipelineInterpreter.DataPlan(file, labels);
         var evaluation = PipelineInterpreter.Preprocessor(file.Spec, withAugmentation: false);
         // As TrainingSession builds it: the head's initial weights come from the seed.

@@ -57,17 +57,7 @@ public static class OnnxExporter
             x = Preprocess(writer, info, x);
 
             var exporter = new ModuleExporter(writer);
-            foreach (var step in model.Steps)
-            {
-                x = step.Kind switch
-                {
-                    LayoutStepKind.Child => exporter.Emit(model.StepModule(step.Name), x, step.Name),
-                    LayoutStepKind.GlobalAveragePool => new Value(writer.Node("GlobalAveragePool", step.Name, [x.Name]), step.Run(x.Sample, model.StepModule)),
-                    LayoutStepKind.Flatten => new Value(writer.Node("Flatten", step.Name, [x.Name], W.Int("axis", 1)), step.Run(x.Sample, model.StepModule)),
-                    _ => throw new OnnxExportException($"cannot export the layout step '{step.Name}': unknown step kind {step.Kind}."),
-                };
-            }
-
+            x = EmitSteps(writer, exporter, model, x, model.Steps.Count);
             x = exporter.Emit(model.Head, x, "head");
             if (x.Sample.dim() != 2 || x.Sample.shape[1] != info.Labels.Count)
             {
@@ -103,6 +93,24 @@ public static class OnnxExporter
         }
 
         return proto;
+    }
+
+    /// <summary>Writes the backbone steps [0, <paramref name="count"/>) of <paramref name="model"/> applied to
+    /// <paramref name="x"/> (the whole model's export and the feature engine's prefix export share it).</summary>
+    internal static Value EmitSteps(W writer, ModuleExporter exporter, TransferModel model, Value x, int count)
+    {
+        foreach (var step in model.Steps.Take(count))
+        {
+            x = step.Kind switch
+            {
+                LayoutStepKind.Child => exporter.Emit(model.StepModule(step.Name), x, step.Name),
+                LayoutStepKind.GlobalAveragePool => new Value(writer.Node("GlobalAveragePool", step.Name, [x.Name]), step.Run(x.Sample, model.StepModule)),
+                LayoutStepKind.Flatten => new Value(writer.Node("Flatten", step.Name, [x.Name], W.Int("axis", 1)), step.Run(x.Sample, model.StepModule)),
+                _ => throw new OnnxExportException($"cannot export the layout step '{step.Name}': unknown step kind {step.Kind}."),
+            };
+        }
+
+        return x;
     }
 
     /// <summary>Writes <paramref name="model"/> to <paramref name="path"/> atomically: the file is whole or absent.</summary>
