@@ -10,7 +10,7 @@
 #   bench/table.sh                              # the whole table
 #   bench/table.sh --scenario s2 --sizes 10,50  # a part of it (also --methods scratch,finetune, --seeds 3,
 #                                               #   --seed-sizes 10,50, --ablation-size 200|none, --s2-size 112,
-#                                               #   --budget-min 90, --cell-max-min 10)
+#                                               #   --s2-test-per-class 100, --budget-min 90, --cell-max-min 10)
 #   bench/table.sh --quick                      # smoke test: tiny sizes, 32x32, one epoch per phase, every method
 #   bench/table.sh --plan-only                  # time each method's parts here and print the estimated plan
 set -euo pipefail

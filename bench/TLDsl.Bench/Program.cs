@@ -24,7 +24,7 @@ static int Usage()
 {
     Console.WriteLine("usage: TLDsl.Bench cache|memory|step-memory [--frozen|--unfrozen]|accuracy [--data <fashion-mnist folder>]");
     Console.WriteLine("       TLDsl.Bench preprocess [--reps 15] [--data <fashion-mnist folder>]   (one 64-image batch through the image preprocessor)");
-    Console.WriteLine("       TLDsl.Bench table [--scenario s1|s2|all] [--sizes 10,50,200,1000,all] [--seed-sizes 10,50] [--seeds 3] [--ablation-size 200|none] [--quick] [--budget-min 90] [--s2-size 112] [--methods pixels,scratch,frozen,gradual,finetune] [--cell-max-min 10] [--plan-only] [--out file.md] [--data folder]");
+    Console.WriteLine("       TLDsl.Bench table [--scenario s1|s2|all] [--sizes 10,50,200,1000,all] [--seed-sizes 10,50] [--seeds 3] [--ablation-size 200|none] [--quick] [--budget-min 90] [--s2-size 112] [--s2-test-per-class 100] [--methods pixels,scratch,frozen,gradual,finetune] [--cell-max-min 10] [--plan-only] [--out file.md] [--data folder]");
     Console.WriteLine($"       TLDsl.Bench {PyTorchCases.Usage}   (cases compared with PyTorch by bench/pytorch.sh)");
     return 2;
 }

@@ -21,8 +21,7 @@ namespace TLDsl.Bench;
 /// <param name="Phases">Per phase: whether the trainer caches its frozen prefix, and per image: that prefix's forward
 /// (the cache build), a training step from the prefix's output (or from pixels, uncached), an evaluation from it.</param>
 /// <param name="Ema">Whether the pipeline averages its weights: validation then runs the whole model every epoch.</param>
-/// <param name="TestPasses">Forward passes per test image: 1, or with test-time views the table's test without them
-/// plus the plain image and each view.</param>
+/// <param name="TestPasses">Forward passes per test image: the plain image and each test-time view.</param>
 internal sealed record TableCost(double Build, double Checkpoint, double Preprocess, double Forward, IReadOnlyList<(bool Cached, double Prefix, double Step, double Eval)> Phases,
     bool Ema = false, int TestPasses = 1)
 {
@@ -94,7 +93,7 @@ internal sealed record TableCost(double Build, double Checkpoint, double Preproc
             double evalSeconds = cached ? PerImage(batch, () => Evaluate(model, () => model.ForwardFrom(features, prefix))) : 0;
             phases.Add((cached, prefixSeconds, step, evalSeconds));
         }
-        return new TableCost(build, checkpoint, preprocess, forward, phases, plan.Ema is not null, eval.TestViews.Count == 0 ? 1 : 2 + eval.TestViews.Count);
+        return new TableCost(build, checkpoint, preprocess, forward, phases, plan.Ema is not null, 1 + eval.TestViews.Count);
     }
 
     private static Tensor Evaluate(TransferModel model, Func<Tensor> f)

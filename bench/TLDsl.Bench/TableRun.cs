@@ -7,7 +7,6 @@ using TLDsl.Runtime.Pipelines;
 using TLDsl.Runtime.Prediction;
 using TLDsl.Runtime.Surgery;
 using TLDsl.Runtime.Training;
-using TLDsl.Spec.Model;
 using static TorchSharp.torch;
 
 namespace TLDsl.Bench;
@@ -58,11 +57,8 @@ internal static class TableRun
             {
                 Checkpoints.LoadModel(best, model);
             }
-            var eval = PipelineInterpreter.Preprocessor(file.Spec, false);
-            var test = Evaluator.Evaluate(model, data.Test!, data.TestIndices, eval, plan.BatchSize, plan.Seed);
-            double? plain = eval.TestViews.Count == 0 ? null
-                : Evaluator.Evaluate(model, data.Test!, data.TestIndices, PipelineInterpreter.Preprocessor(WithoutViews(file.Spec), false), plan.BatchSize, plan.Seed).Accuracy;
-            return new CellOutcome(test.Accuracy, plain, result.Epochs.Count);
+            var (accuracy, plain) = Test(model, data.Test!, data.TestIndices, PipelineInterpreter.Preprocessor(file.Spec, false), plan.BatchSize, plan.Seed);
+            return new CellOutcome(accuracy, plain, result.Epochs.Count);
         }
         finally
         {
@@ -70,7 +66,31 @@ internal static class TableRun
         }
     }
 
-    private static PipelineSpec WithoutViews(PipelineSpec spec) => spec with { Data = spec.Data! with { Tta = default } };
+    /// <summary>Test accuracy with the preprocessor's test-time views (as <see cref="Evaluator"/> averages them) and,
+    /// when it has views, without them, from the same forward passes: the plain image's logits are computed once.</summary>
+    private static (double Accuracy, double? Plain) Test(TransferModel model, IImageSource source, int[] indices, ImagePreprocessor preprocessor, int batchSize, int seed)
+    {
+        var views = preprocessor.TestViews;
+        model.eval();
+        using var noGrad = no_grad();
+        long correct = 0, plainCorrect = 0;
+        for (int start = 0; start < indices.Length; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            var span = indices.AsSpan(start, Math.Min(batchSize, indices.Length - start));
+            var y = ImagePreprocessor.Labels(source, span);
+            var pixels = preprocessor.Batch(source, span, train: false, seed, epoch: 0);
+            var logits = model.call(pixels);
+            plainCorrect += logits.argmax(1).eq(y).sum().item<long>();
+            if (views.Count > 0)
+            {
+                var p = TestTimeAugmentation.Probabilities(x => ReferenceEquals(x, pixels) ? logits : model.call(x), pixels, views);
+                correct += p.argmax(1).eq(y).sum().item<long>();
+            }
+        }
+        double plain = (double)plainCorrect / indices.Length;
+        return views.Count == 0 ? (plain, null) : ((double)correct / indices.Length, plain);
+    }
 
     /// <summary>Trains <paramref name="pipelinePath"/> as the CLI would and exports its best checkpoint to
     /// <paramref name="weights"/> (<c>tldsl export</c>'s safetensors: a later pipeline loads the base model's keys and
