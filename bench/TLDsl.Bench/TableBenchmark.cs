@@ -305,12 +305,13 @@ internal static class TableBenchmark
         }
         Console.WriteLine($"load average at the plan: {LoadAverage()} (estimates are this machine's wall time now: a loaded machine inflates them)");
         Console.WriteLine($"calibration took {calibration / 60:F1} min; the selected cells are estimated at {all.Where(c => c.Selected).Sum(c => c.Estimate) / 60:F1} min of the {budget / 60:F0} min budget");
-        var capped = all.Where(c => c.Capped).ToList();
-        var dropped = all.Where(c => c.Requested && !c.Selected && !c.Capped).ToList();
+        var named = plans.Where(p => p is not null).SelectMany(p => p!.Cells.Select(c => (Name: $"{p.Scenario.Key} {c.Name}", Cell: c))).ToList();
+        var capped = named.Where(n => n.Cell.Capped).ToList();
+        var dropped = named.Where(n => n.Cell.Requested && !n.Cell.Selected && !n.Cell.Capped).ToList();
         Console.WriteLine(capped.Count == 0 ? $"capped (over {cellCap / 60:F0} min a cell): none"
-            : $"capped (over {cellCap / 60:F0} min a cell): " + string.Join(", ", capped.Select(c => $"{c.Name} ({c.Estimate / 60:F0} min)")));
+            : $"capped (over {cellCap / 60:F0} min a cell): " + string.Join(", ", capped.Select(n => $"{n.Name} ({n.Cell.Estimate / 60:F0} min)")));
         Console.WriteLine(dropped.Count == 0 ? "left out for the budget: none"
-            : "left out for the budget: " + string.Join(", ", dropped.Select(c => $"{c.Name} ({c.Estimate / 60:F1} min)")));
+            : "left out for the budget: " + string.Join(", ", dropped.Select(n => $"{n.Name} ({n.Cell.Estimate / 60:F1} min)")));
     }
 
     private static void Execute(ScenarioPlan plan, string scratch, Stopwatch started, double budget)
