@@ -43,6 +43,12 @@ internal sealed record BenchPipeline
 
     /// <summary>The phase list, one YAML line per phase, each indented by four spaces.</summary>
     public required string Phases { get; init; }
+
+    /// <summary>A <c>train.recipe</c> value written instead of <see cref="Phases"/>, or null.</summary>
+    public string? Recipe { get; init; }
+
+    /// <summary>More <c>train</c> keys, each line indented by two spaces (e.g. <c>ema</c>).</summary>
+    public string ExtraTrain { get; init; } = "";
 }
 
 /// <summary>Pipelines the benchmarks train, over the committed Fashion-MNIST sample (or another IDX folder).</summary>
@@ -118,8 +124,8 @@ internal static class BenchPipelines
               batch: {{p.Batch}}
               optimizer: {{p.Optimizer}}
               loss: { cross_entropy: { label_smoothing: 0.1 } }
-              phases:
-            {{p.Phases}}
+            {{(p.Recipe is null ? "  phases:\n" + p.Phases : "  recipe: " + p.Recipe)}}
+            {{p.ExtraTrain}}
               checkpoint: { keep: best }
             """;
         Directory.CreateDirectory(scratch);

@@ -38,7 +38,7 @@ static int Usage()
 {
     Console.WriteLine("usage: TLDsl.Bench cache|memory|step-memory [--frozen|--unfrozen]|accuracy [--data <fashion-mnist folder>]");
     Console.WriteLine("       TLDsl.Bench preprocess [--reps 15] [--data <fashion-mnist folder>]   (one 64-image batch through the image preprocessor)");
-    Console.WriteLine("       TLDsl.Bench table [--scenario s1|s2|all] [--sizes 10,50,200,1000,all] [--quick] [--budget-min 33] [--s2-size 48] [--methods pixels,scratch,frozen,gradual] [--cell-max-min 12] [--plan-only] [--out file.md] [--data folder]");
+    Console.WriteLine("       TLDsl.Bench table [--scenario s1|s2|all] [--sizes 10,50,200,1000,all] [--seed-sizes 10,50] [--seeds 3] [--ablation-size 200|none] [--quick] [--budget-min 90] [--s2-size 112] [--s2-test-per-class 100] [--methods pixels,scratch,frozen,gradual,finetune] [--cell-max-min 10] [--plan-only] [--out file.md] [--data folder]");
     Console.WriteLine("       TLDsl.Bench startup [--rounds 5] [--pipeline pipelines/quickstart.tl.yaml]   (process start -> model ready, cold vs warm weights cache)");
     Console.WriteLine("       TLDsl.Bench layout [--sizes 112,224] [--batch 32] [--rounds 5] [--threads 2]   (resnet18 NCHW vs channels-last, forward and forward+backward)");
     Console.WriteLine("       TLDsl.Bench optimizer [--steps 30] [--threads 2]   (AdamW step: one group per parameter vs two groups vs one)");

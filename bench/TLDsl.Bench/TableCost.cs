@@ -20,19 +20,23 @@ namespace TLDsl.Bench;
 /// <param name="Forward">The whole model in eval mode, one image (test and uncached validation).</param>
 /// <param name="Phases">Per phase: whether the trainer caches its frozen prefix, and per image: that prefix's forward
 /// (the cache build), a training step from the prefix's output (or from pixels, uncached), an evaluation from it.</param>
-internal sealed record TableCost(double Build, double Checkpoint, double Preprocess, double Forward, IReadOnlyList<(bool Cached, double Prefix, double Step, double Eval)> Phases)
+/// <param name="Ema">Whether the pipeline averages its weights: validation then runs the whole model every epoch.</param>
+/// <param name="TestPasses">Forward passes per test image: the plain image and each test-time view.</param>
+internal sealed record TableCost(double Build, double Checkpoint, double Preprocess, double Forward, IReadOnlyList<(bool Cached, double Prefix, double Step, double Eval)> Phases,
+    bool Ema = false, int TestPasses = 1)
 {
     /// <summary>Estimated seconds for a run with <paramref name="epochs"/> per phase over <paramref name="train"/>
     /// training, <paramref name="valid"/> validation and <paramref name="test"/> test images.</summary>
     public double Estimate(IReadOnlyList<int> epochs, int train, int valid, int test)
     {
-        double seconds = Build + (test * (Preprocess + Forward)) + (epochs.Sum() * Checkpoint);
+        double seconds = Build + (test * TestPasses * (Preprocess + Forward)) + (epochs.Sum() * Checkpoint);
+        double uncachedValid = valid * (Preprocess + Forward);
         for (int k = 0; k < Phases.Count; k++)
         {
             var (cached, prefix, step, eval) = Phases[k];
             seconds += cached
-                ? ((train + valid) * (Preprocess + prefix)) + (epochs[k] * ((train * step) + (valid * eval)))
-                : epochs[k] * ((train * step) + (valid * (Preprocess + Forward)));
+                ? ((Ema ? train : train + valid) * (Preprocess + prefix)) + (epochs[k] * ((train * step) + (Ema ? uncachedValid : valid * eval)))
+                : epochs[k] * ((train * step) + uncachedValid);
         }
         return seconds;
     }
@@ -73,14 +77,13 @@ internal sealed record TableCost(double Build, double Checkpoint, double Preproc
                 model.Freeze(rule);
             }
             int prefix = model.FrozenPrefixLength();
-            // The trainer's condition for caching (the table's pipelines have no random augmentation).
-            bool cached = plan.CacheFeatures && prefix > 0 && model.IsPrefixDeterministic(prefix) && !data.Preprocessor.HasRandomAugmentation;
+            bool cached = TrainingStep.CanCacheFeatures(plan, model, data, prefix, phase.Augment);
             using var features = Evaluate(model, () => model.RunSteps(pixels, 0, prefix));
             double prefixSeconds = cached ? PerImage(batch, () => Evaluate(model, () => model.RunSteps(pixels, 0, prefix))) : 0;
             double step = PerImage(batch, () =>
             {
                 model.train();
-                var input = cached ? features : data.Preprocessor.Batch(data.Train, ids, true, plan.Seed, 0);
+                var input = cached ? features : data.Preprocessor.Batch(data.Train, ids, phase.Augment, plan.Seed, 0);
                 var logits = cached ? model.ForwardFrom(input, prefix) : model.call(input);
                 nn.functional.cross_entropy(logits, y).backward();
                 optimizer.step();
@@ -90,7 +93,7 @@ internal sealed record TableCost(double Build, double Checkpoint, double Preproc
             double evalSeconds = cached ? PerImage(batch, () => Evaluate(model, () => model.ForwardFrom(features, prefix))) : 0;
             phases.Add((cached, prefixSeconds, step, evalSeconds));
         }
-        return new TableCost(build, checkpoint, preprocess, forward, phases);
+        return new TableCost(build, checkpoint, preprocess, forward, phases, plan.Ema is not null, 1 + eval.TestViews.Count);
     }
 
     private static Tensor Evaluate(TransferModel model, Func<Tensor> f)

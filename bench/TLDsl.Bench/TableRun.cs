@@ -14,27 +14,32 @@ namespace TLDsl.Bench;
 /// <summary>Which images a table cell trains, validates and is tested on (indices into the pipeline's sources).</summary>
 internal sealed record TableIndices(int[] Train, int[] Valid, int[] Test);
 
-/// <summary>Test accuracy of one cell, the CPU time of this process over the cell (all threads: the
-/// <see cref="Process.TotalProcessorTime"/> delta) and its wall time.</summary>
-internal sealed record CellResult(double Accuracy, double CpuSeconds, double WallSeconds, int Epochs);
+/// <summary>What a trained cell measured: its test accuracy (with the pipeline's test-time views, if any) and, when it
+/// has views, the accuracy of the same model without them.</summary>
+internal sealed record CellOutcome(double Accuracy, double? PlainAccuracy, int Epochs);
+
+/// <summary>Test accuracy of one cell (and without test-time views, when it has them), the CPU time of this process
+/// over the cell (all threads: the <see cref="Process.TotalProcessorTime"/> delta) and its wall time.</summary>
+internal sealed record CellResult(double Accuracy, double? PlainAccuracy, double CpuSeconds, double WallSeconds, int Epochs);
 
 /// <summary>Runs one table cell: a pipeline file trained with the table's own indices (the pipeline's <c>limit_per_class</c>
 /// and <c>valid</c> would draw different ones per pipeline), best checkpoint by validation accuracy, then tested.</summary>
 internal static class TableRun
 {
-    public static CellResult Measure(Func<(double Accuracy, int Epochs)> cell)
+    public static CellResult Measure(Func<CellOutcome> cell)
     {
         using var process = Process.GetCurrentProcess();
         var cpu = process.TotalProcessorTime;
         var watch = Stopwatch.StartNew();
-        var (accuracy, epochs) = cell();
+        var outcome = cell();
         process.Refresh();
-        return new CellResult(accuracy, (process.TotalProcessorTime - cpu).TotalSeconds, watch.Elapsed.TotalSeconds, epochs);
+        return new CellResult(outcome.Accuracy, outcome.PlainAccuracy, (process.TotalProcessorTime - cpu).TotalSeconds, watch.Elapsed.TotalSeconds, outcome.Epochs);
     }
 
     /// <summary>Trains <paramref name="pipelinePath"/> on <paramref name="indices"/> in a run folder under
-    /// <paramref name="runs"/> (deleted afterwards) and returns the test accuracy of its best checkpoint.</summary>
-    public static (double Accuracy, int Epochs) Pipeline(string pipelinePath, TableIndices indices, string runs)
+    /// <paramref name="runs"/> (deleted afterwards) and returns the test accuracy of its best checkpoint (the weight
+    /// average's, with <c>ema</c>), with and without the pipeline's test-time views.</summary>
+    public static CellOutcome Pipeline(string pipelinePath, TableIndices indices, string runs)
     {
         var file = PipelineFile.Load(pipelinePath);
         var labels = PipelineInterpreter.Labels(file);
@@ -52,8 +57,8 @@ internal static class TableRun
             {
                 Checkpoints.LoadModel(best, model);
             }
-            var test = Evaluator.Evaluate(model, data.Test!, data.TestIndices, PipelineInterpreter.Preprocessor(file.Spec, false), plan.BatchSize, plan.Seed);
-            return (test.Accuracy, result.Epochs.Count);
+            var (accuracy, plain) = Test(model, data.Test!, data.TestIndices, PipelineInterpreter.Preprocessor(file.Spec, false), plan.BatchSize, plan.Seed);
+            return new CellOutcome(accuracy, plain, result.Epochs.Count);
         }
         finally
         {
@@ -61,10 +66,36 @@ internal static class TableRun
         }
     }
 
+    /// <summary>Test accuracy with the preprocessor's test-time views (as <see cref="Evaluator"/> averages them) and,
+    /// when it has views, without them, from the same forward passes: the plain image's logits are computed once.</summary>
+    private static (double Accuracy, double? Plain) Test(TransferModel model, IImageSource source, int[] indices, ImagePreprocessor preprocessor, int batchSize, int seed)
+    {
+        var views = preprocessor.TestViews;
+        model.eval();
+        using var noGrad = no_grad();
+        long correct = 0, plainCorrect = 0;
+        for (int start = 0; start < indices.Length; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            var span = indices.AsSpan(start, Math.Min(batchSize, indices.Length - start));
+            var y = ImagePreprocessor.Labels(source, span);
+            var pixels = preprocessor.Batch(source, span, train: false, seed, epoch: 0);
+            var logits = model.call(pixels);
+            plainCorrect += logits.argmax(1).eq(y).sum().item<long>();
+            if (views.Count > 0)
+            {
+                var p = TestTimeAugmentation.Probabilities(x => ReferenceEquals(x, pixels) ? logits : model.call(x), pixels, views);
+                correct += p.argmax(1).eq(y).sum().item<long>();
+            }
+        }
+        double plain = (double)plainCorrect / indices.Length;
+        return views.Count == 0 ? (plain, null) : ((double)correct / indices.Length, plain);
+    }
+
     /// <summary>Trains <paramref name="pipelinePath"/> as the CLI would and exports its best checkpoint to
     /// <paramref name="weights"/> (<c>tldsl export</c>'s safetensors: a later pipeline loads the base model's keys and
     /// skips the old head). Returns the test (else validation) accuracy and the epochs.</summary>
-    public static (double Accuracy, int Epochs) Pretrain(string pipelinePath, string weights, string runs)
+    public static CellOutcome Pretrain(string pipelinePath, string weights, string runs)
     {
         SessionResult result;
         using (var session = TrainingSession.Start(pipelinePath, new TrainingOverrides { RunsRoot = runs }))
@@ -75,7 +106,7 @@ internal static class TableRun
         File.Copy(RunExporter.Export(result.Run.Path, export).Files[0], weights, overwrite: true);
         Directory.Delete(result.Run.Path, recursive: true);
         Directory.Delete(export, recursive: true);
-        return (result.Test?.Accuracy ?? result.Training.LastValidation?.Accuracy ?? double.NaN, result.Training.Epochs.Count);
+        return new CellOutcome(result.Test?.Accuracy ?? result.Training.LastValidation?.Accuracy ?? double.NaN, null, result.Training.Epochs.Count);
     }
 
     /// <summary>The training and test sources of a pipeline, as its cells will see them.</summary>
@@ -98,7 +129,8 @@ internal static class TableRun
     }
 
     /// <summary>The training images of one size: <paramref name="perClass"/> per class from the pool (null: the whole
-    /// pool). One seed for every size, so each size's images include the smaller sizes' images.</summary>
-    public static int[] TrainingSet(IImageSource train, int[] pool, int? perClass) =>
-        perClass is int n ? DataSplits.LimitPerClass(train, pool, n, seed: 303) : pool;
+    /// pool). One draw per <paramref name="seed"/> for every size, so each size's images include the smaller sizes'
+    /// images of the same seed; other seeds draw other images.</summary>
+    public static int[] TrainingSet(IImageSource train, int[] pool, int? perClass, int seed = 0) =>
+        perClass is int n ? DataSplits.LimitPerClass(train, pool, n, seed: 303 + (1000 * seed)) : pool;
 }

@@ -190,9 +190,9 @@ public sealed class Trainer
             validation = Validate(context, state);
             var record = RecordEpoch(context, state, validation, watch.Elapsed.TotalSeconds);
             state = state with { Epoch = state.Epoch + 1, EpochInPhase = e + 1, BatchInEpoch = 0, EpochLossSum = 0, EpochCorrect = 0, EpochSeen = 0 };
-            state = Monitor(state, record, out bool improved, out bool stopEarly);
+            state = Monitor(state, record, out bool best, out bool stopEarly);
             bool lastEpochOfRun = stopEarly || (e + 1 == phase.Epochs && state.Phase + 1 == _plan.Phases.Count);
-            (state, lastCheckpoint) = CheckpointEpoch(optimizer, state, improved, lastEpochOfRun, lastCheckpoint);
+            (state, lastCheckpoint) = CheckpointEpoch(optimizer, state, best, lastEpochOfRun, lastCheckpoint);
             if (stopEarly)
             {
                 _observer.Message($"early stopping: {MonitoredMetric()} did not improve for {_plan.EarlyStopping!.Patience} epochs (best {state.Best:G4})");
@@ -354,7 +354,10 @@ public sealed class Trainer
     internal static string MonitoredMetric(TrainingPlan plan, bool hasValidation) =>
         plan.EarlyStopping?.Metric ?? plan.Checkpoint.Metric ?? (hasValidation ? "valid.accuracy" : "train.loss");
 
-    private TrainingState Monitor(TrainingState state, EpochRecord record, out bool improved, out bool stopEarly)
+    /// <summary>Updates the best value and the patience; <paramref name="best"/> is true when the epoch becomes the best
+    /// checkpoint: an improvement, or a tie on the monitored metric broken by a lower validation loss (which does not
+    /// reset the patience: the metric itself did not improve).</summary>
+    private TrainingState Monitor(TrainingState state, EpochRecord record, out bool best, out bool stopEarly)
     {
         string metric = MonitoredMetric();
         bool maximize = _plan.EarlyStopping?.Maximize ?? !metric.EndsWith("loss", StringComparison.Ordinal);
@@ -368,9 +371,27 @@ public sealed class Trainer
             "train.accuracy" => record.TrainAccuracy,
             _ => record.TrainLoss,
         };
-        improved = value is double v && (state.Best is not double best || (maximize ? v > best + minDelta : v < best - minDelta));
+        var (improved, tieWon) = Compare(value, state.Best, maximize, minDelta, metric == "valid.loss" ? null : record.ValidLoss, state.BestValidLoss);
+        best = improved || tieWon;
         var next = improved ? state with { Best = value, BadEpochs = 0 } : state with { BadEpochs = state.BadEpochs + 1 };
+        next = best ? next with { BestValidLoss = record.ValidLoss } : next;
         stopEarly = _plan.EarlyStopping is { } es && next.BadEpochs >= es.Patience;
         return next;
+    }
+
+    /// <summary>Whether <paramref name="value"/> improves on <paramref name="best"/> by more than <paramref name="minDelta"/>,
+    /// and whether it ties it exactly with a validation loss below the best epoch's (null losses: no tie-break).</summary>
+    internal static (bool Improved, bool TieWon) Compare(double? value, double? best, bool maximize, double minDelta, double? validLoss, double? bestValidLoss)
+    {
+        if (value is not double v)
+        {
+            return (false, false);
+        }
+        if (best is not double b)
+        {
+            return (true, false);
+        }
+        bool improved = maximize ? v > b + minDelta : v < b - minDelta;
+        return (improved, !improved && v == b && validLoss is double loss && bestValidLoss is double bestLoss && loss < bestLoss);
     }
 }

@@ -33,6 +33,9 @@ public sealed record TrainingState
     /// <summary>Best value of the monitored metric so far.</summary>
     public double? Best { get; init; }
 
+    /// <summary>The validation loss of the best checkpoint's epoch: it breaks a tie on the monitored metric.</summary>
+    public double? BestValidLoss { get; init; }
+
     /// <summary>Epochs since the monitored metric last improved.</summary>
     public int BadEpochs { get; init; }
 
