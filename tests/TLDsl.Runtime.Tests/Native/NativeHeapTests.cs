@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using TLDsl.Runtime.Native;
@@ -36,32 +35,6 @@ public sealed class NativeHeapTests
             tensors[i].Dispose();
         }
         Assert.True(before - after >= 50, $"RSS {before:F1} MiB before malloc_trim, {after:F1} MiB after: expected at least 50 of the 100 MiB of holes back");
-    }
-
-    [Fact]
-    public void Training_configuration_is_applied_once_and_tensors_over_the_threshold_leave_nothing_behind()
-    {
-        if (!NativeHeap.IsGlibc)
-        {
-            NativeHeap.ConfigureForTraining();
-            return;
-        }
-        NativeHeap.ConfigureForTraining();
-        NativeHeap.ConfigureForTraining();
-        var pin = new List<Tensor>();
-        double before = RssMiB();
-        // Tensors at the threshold and over it, each followed by a small long-lived one: in the heap, each freed large
-        // block would sit under a pinned small one and the heap would grow by 16 MiB a round (issue #18's climb).
-        for (int round = 0; round < 20; round++)
-        {
-            using (var large = ones(NativeHeap.MmapThresholdBytes))
-            {
-                pin.Add(ones(1024));
-            }
-        }
-        double after = RssMiB();
-        pin.ForEach(t => t.Dispose());
-        Assert.True(after - before < 32, $"RSS grew by {after - before:F1} MiB over 20 rounds of a freed 16 MiB tensor");
     }
 
     private static double RssMiB()
