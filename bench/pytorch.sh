@@ -9,6 +9,9 @@
 #      PyTorch: the idiomatic loop, full forward every batch, same weights, images and preprocessing)
 #      (case "accuracy": its test accuracy over --seeds on both sides, same images; one run cannot tell 0.5 points)
 #   3. peak RSS of each side in 1 and 2, and TLDsl's RSS at the end of each epoch of 2
+#      (case "unfreeze": gradual unfreezing, 3 epochs head then 3 epochs layer4 + head, same weights and images; TLDsl
+#      caches the pooled features, then layer3's output; PyTorch runs the frozen part under no_grad every batch;
+#      time, peak RSS and RSS at the end of every epoch on both sides)
 #   4. resnet18 forward GFLOP/s (224x224, batch 32) against the sgemm rate (2048x2048) of both libraries
 #   5. the generator over 50 pipelines (bench/GeneratorBench)
 # Measures time: run it on a quiet machine (uptime's load below ~2.5 on 2 cores). About 45 minutes on 2 idle cores (case
@@ -24,7 +27,7 @@ py=/usr/bin/python3
 threads=2
 runs=2
 quick=false
-cases="step profile kernels live frozen accuracy forward generator"
+cases="step profile kernels live frozen accuracy unfreeze forward generator"
 seeds="1 2 3 4 5 6 7 8 9 10"
 data=samples/fashion-mnist
 while [[ $# -gt 0 ]]; do
@@ -43,12 +46,12 @@ export PYTHONDONTWRITEBYTECODE=1
 if $quick; then
   runs=1
   step112=(--warmup 1 --steps 1); step224=(--warmup 1 --steps 1); seeds="1 2"
-  frozen=(--epochs 1); subset=(--per-class 50)
+  frozen=(--epochs 1); subset=(--per-class 50); unfreeze=(--head-epochs 1 --layer4-epochs 1)
   forward=(--gemm 512 --gemm-reps 2 --batch 4 --reps 1)
   out="${TMPDIR:-/tmp}/tldsl-pytorch-smoke.txt"
 else
   step112=(--warmup 3 --steps 10); step224=(--warmup 2 --steps 5)
-  frozen=(--epochs 10); subset=(--per-class 200)
+  frozen=(--epochs 10); subset=(--per-class 200); unfreeze=(--head-epochs 3 --layer4-epochs 3)
   forward=(--gemm 2048 --gemm-reps 5 --batch 32 --reps 3)
   mkdir -p bench/results
   out="bench/results/$(date -u +%Y-%m-%d)-pytorch.txt"
@@ -140,6 +143,11 @@ alternate() {
           run PyTorch "$py" bench/pytorch/frozen_finetune.py "${frozen[@]}" --export "$scratch/export" --data "$data" --precomputed --seed "$s" --threads "$threads"
         done
         ;;
+      unfreeze)
+        echo "-- 2c. gradual unfreezing end to end: 3 epochs head, 3 epochs layer4 + head (1 run each; same weights and images)"
+        [[ -d "$scratch/export" ]] || tldsl export-backbone --out "$scratch/export" "${subset[@]}" --data "$data" | sed 's/^/  /'
+        alternate 1 unfreeze "${unfreeze[@]}" "${subset[@]}" --data "$data" -- bench/pytorch/unfreeze.py "${unfreeze[@]}" --export "$scratch/export" --data "$data"
+        ;;
       forward)
         echo "-- 4. forward GFLOP/s vs sgemm ($runs runs each)"
         alternate "$runs" forward-rate "${forward[@]}" -- bench/pytorch/forward_rate.py "${forward[@]}"
@@ -149,7 +157,7 @@ alternate() {
         build bench/GeneratorBench
         dotnet bench/GeneratorBench/bin/Release/net10.0/GeneratorBench.dll | sed 's/^/  /'
         ;;
-      *) echo "unknown case $c (step, profile, kernels, live, frozen, accuracy, forward, generator)" ;;
+      *) echo "unknown case $c (step, profile, kernels, live, frozen, accuracy, unfreeze, forward, generator)" ;;
     esac
   done
   echo "-- summary (medians; ratio > 1 means TLDsl is faster, except where labelled)"

@@ -23,7 +23,8 @@ out="bench/results/$(date -u +%Y-%m-%d).txt"
   echo "== TLDsl benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
   if [[ "$what" == all || "$what" == cache ]]; then echo "-- cached frozen features"; bench cache "$@"; fi
   if [[ "$what" == all || "$what" == memory ]]; then
-    echo "-- memory across epochs"; bench memory "$@"
+    echo "-- memory across epochs, each training path"
+    for path in layer4 frozen-cached prefix-cached frozen-uncached full; do bench memory --path "$path" "$@"; done
     # glibc keeps freed blocks below its (self-raising) mmap threshold in the heap, so RSS swings with the order of
     # allocations; with a fixed 128 KiB threshold freed tensors go back to the system and RSS is the memory in use.
     echo "-- memory in use across epochs (MALLOC_MMAP_THRESHOLD_=131072)"; MALLOC_MMAP_THRESHOLD_=131072 bench memory "$@"

@@ -7,7 +7,7 @@ namespace TLDsl.Bench;
 /// prints one <c>RESULT key=value ...</c> line that the driver pairs with the PyTorch program's line.</summary>
 internal static class PyTorchCases
 {
-    private static readonly string[] Names = ["step-rate", "step-profile", "kernels", "frozen-finetune", "export-backbone", "forward-rate"];
+    private static readonly string[] Names = ["step-rate", "step-profile", "kernels", "frozen-finetune", "export-backbone", "forward-rate", "unfreeze"];
 
     public static string Usage => string.Join("|", Names) + " [--threads 2] [case options]";
 
@@ -21,6 +21,7 @@ internal static class PyTorchCases
         "frozen-finetune" => FrozenFineTuneBenchmark.Run(args),
         "export-backbone" => FrozenFineTuneBenchmark.Export(args),
         "forward-rate" => ForwardRateBenchmark.Run(args),
+        "unfreeze" => UnfreezeBenchmark.Run(args),
         _ => throw new NotSupportedException(command),
     };
 }

@@ -13,9 +13,16 @@ internal sealed class RssObserver : ITrainingObserver
     /// <summary>RSS growth from the end of epoch 2 (allocator pools warm) to the last epoch, in percent.</summary>
     public double? GrowthPercent => Rss.Count >= 3 ? (Rss[^1] - Rss[1]) / Rss[1] * 100 : null;
 
-    public void PhaseStarted(string phase, int phaseIndex, int phaseCount, int epochs, bool cachedFeatures) { }
+    public void PhaseStarted(string phase, int phaseIndex, int phaseCount, int epochs, bool cachedFeatures) =>
+        Console.WriteLine($"  phase {phase} ({(cachedFeatures ? "cached features" : "no cache")}) starts: RSS {TLDsl.Bench.Rss.CurrentMiB:F1} MiB, peak so far {TLDsl.Bench.Rss.PeakMiB:F1} MiB");
 
-    public void FeatureCaching(int done, int total) { }
+    public void FeatureCaching(int done, int total)
+    {
+        if (done == total)
+        {
+            Console.WriteLine($"  {total} samples cached: RSS {TLDsl.Bench.Rss.CurrentMiB:F1} MiB, peak so far {TLDsl.Bench.Rss.PeakMiB:F1} MiB");
+        }
+    }
 
     public void BatchCompleted(int epoch, int batch, int batchesPerEpoch, double loss, double learningRate) { }
 
@@ -24,7 +31,7 @@ internal sealed class RssObserver : ITrainingObserver
         GC.Collect();
         GC.WaitForPendingFinalizers();
         Rss.Add(TLDsl.Bench.Rss.CurrentMiB);
-        Console.WriteLine($"  epoch {record.Epoch}: valid accuracy {record.ValidAccuracy:F4}, {record.Seconds:F1} s, RSS {Rss[^1]:F1} MiB, GC committed {GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0:F0} MiB, heap {GC.GetTotalMemory(false) / 1048576.0:F0} MiB");
+        Console.WriteLine($"  epoch {record.Epoch}: valid accuracy {record.ValidAccuracy:F4}, {record.Seconds:F1} s, RSS {Rss[^1]:F1} MiB (peak so far {TLDsl.Bench.Rss.PeakMiB:F1}), GC committed {GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0:F0} MiB, heap {GC.GetTotalMemory(false) / 1048576.0:F0} MiB");
     }
 
     public void Message(string text) { }

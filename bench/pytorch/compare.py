@@ -30,6 +30,8 @@ KEYS = {
     "gflop_per_image": ("GFLOP/image (counted)", None),
     "peak_rss_mib": ("peak RSS, MiB", "ratio"),
     "rss_growth_pct": ("RSS growth epoch 2 -> last, %", None),
+    "rss_growth_head_pct": ("RSS growth, head phase, its epoch 2 -> last, %", None),
+    "rss_growth_layer4_pct": ("RSS growth, layer4 phase, its epoch 2 -> last, %", None),
     "wall_s": ("process wall time, s", "lower"),
 }
 
@@ -43,6 +45,7 @@ TITLES = {
     "profile_112": "1b. where a step's time goes, 112x112 (seconds per step; TLDsl's trainer parts vs the PyTorch loop's)",
     "profile_224": "1b. where a step's time goes, 224x224 (seconds per step; TLDsl's trainer parts vs the PyTorch loop's)",
     "frozen_seeds": "2b. frozen fine-tune test accuracy over seeds, same images (PyTorch: its loop on precomputed features)",
+    "unfreeze": "2c. gradual unfreezing end to end (3 epochs head, 3 epochs layer4 + head; TLDsl caches pooled, then layer3 features)",
     "forward": "4. resnet18 forward (inference, 224x224, batch 32) vs sgemm",
 }
 

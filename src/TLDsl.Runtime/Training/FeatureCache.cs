@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using TLDsl.Runtime.Data;
+using TLDsl.Runtime.Native;
 using TLDsl.Runtime.Onnx.Engine;
 using TLDsl.Runtime.Reporting;
 using TLDsl.Runtime.Surgery;
@@ -82,6 +83,8 @@ internal sealed class FeatureCache : IDisposable
             }
             observer.FeatureCaching(start + count, indices.Length);
         }
+        // The prefix's activations of the last batch are freed; their pages go back to the system, not to training.
+        NativeHeap.Trim();
         return new FeatureCache(memory, file, rowShape ?? [], watch.Elapsed.TotalSeconds);
     }
 

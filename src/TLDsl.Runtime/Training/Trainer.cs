@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Linq;
 using System.Threading;
 using TLDsl.Runtime.Data;
+using TLDsl.Runtime.Native;
 using TLDsl.Runtime.Onnx.Engine;
 using TLDsl.Runtime.Reporting;
 using TLDsl.Runtime.Surgery;
@@ -62,6 +63,8 @@ public sealed class Trainer
         {
             torch.set_num_threads(_plan.Threads);
         }
+        // glibc's self-raising mmap threshold let freed layer-sized tensors pin a heap that only grew (issue #18).
+        NativeHeap.ConfigureForTraining();
         // Parameters no phase trains get no optimizer state (and take no room in checkpoints).
         var trained = _model.TrainableAcross(_plan.Phases.Select(p => (p.Unfreeze, p.Freeze)));
         using var optimizer = new RunOptimizer(_model.named_parameters().Where(p => trained.Contains(p.name)), _plan.Optimizer);
@@ -100,6 +103,8 @@ public sealed class Trainer
                 state = state with { Phase = p, EpochInPhase = 0, PhaseStep = 0, BatchInEpoch = 0 };
             }
             var outcome = RunPhase(phase, optimizer, state, stopAfterSteps, cancellation);
+            // The phase's caches are disposed: their pages go back to the system before the next phase builds its own.
+            NativeHeap.Trim();
             state = outcome.State;
             last = outcome.LastCheckpoint ?? last;
             lastValidation = outcome.Validation ?? lastValidation;

@@ -1,0 +1,94 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace TLDsl.Runtime.Native;
+
+/// <summary>
+/// glibc's malloc, which holds libtorch's CPU tensors on Linux, tuned for training. Elsewhere (another C library or
+/// another system) every call does nothing.
+/// </summary>
+internal static unsafe class NativeHeap
+{
+    private const int MTrimThreshold = -1;
+    private const int MMmapThreshold = -3;
+    private const int MArenaMax = -8;
+
+    /// <summary>The fixed mmap threshold set by <see cref="ConfigureForTraining"/>.</summary>
+    public const int MmapThresholdBytes = 4 << 20;
+
+    /// <summary>How much free memory the top of the heap keeps before free() gives it back (<see cref="Trim"/> gives back
+    /// the rest at phase boundaries).</summary>
+    public const int TrimThresholdBytes = 64 << 20;
+
+    /// <summary>The arena limit set by <see cref="ConfigureForTraining"/>.</summary>
+    public const int ArenaMax = 2;
+
+    private static readonly object Gate = new();
+    private static bool _resolved;
+    private static bool _configured;
+    private static delegate* unmanaged<int, int, int> _mallopt;
+    private static delegate* unmanaged<nuint, int> _mallocTrim;
+
+    /// <summary>True where glibc's <c>mallopt</c> and <c>malloc_trim</c> were found.</summary>
+    public static bool IsGlibc
+    {
+        get
+        {
+            Resolve();
+            return _mallopt != null && _mallocTrim != null;
+        }
+    }
+
+    /// <summary>
+    /// Sets the allocator up for training, once per process: tensors of <see cref="MmapThresholdBytes"/> and more get
+    /// their own mappings, returned to the system when freed, instead of glibc's self-raising threshold that puts them
+    /// in the heap once a large block has been freed (there small long-lived blocks pin the holes they leave, and the
+    /// heap grows batch after batch); the heap's top keeps up to <see cref="TrimThresholdBytes"/> free; at most
+    /// <see cref="ArenaMax"/> arenas.
+    /// </summary>
+    public static void ConfigureForTraining()
+    {
+        lock (Gate)
+        {
+            if (_configured || !IsGlibc)
+            {
+                return;
+            }
+            _configured = true;
+            _mallopt(MMmapThreshold, MmapThresholdBytes);
+            // A fixed mmap threshold also stops glibc raising its trim threshold (128 KiB otherwise): the heap's top
+            // would be given back and faulted in again around every batch.
+            _mallopt(MTrimThreshold, TrimThresholdBytes);
+            _mallopt(MArenaMax, ArenaMax);
+        }
+    }
+
+    /// <summary>Returns the free memory of every malloc arena to the system (<c>malloc_trim(0)</c>); the number of
+    /// calls that released something is not needed. Meant for phase boundaries and after a feature cache is built,
+    /// not for every step.</summary>
+    public static void Trim()
+    {
+        if (IsGlibc)
+        {
+            _mallocTrim(0);
+        }
+    }
+
+    private static void Resolve()
+    {
+        lock (Gate)
+        {
+            if (_resolved)
+            {
+                return;
+            }
+            _resolved = true;
+            if (OperatingSystem.IsLinux() && NativeLibrary.TryLoad("libc.so.6", out var libc)
+                && NativeLibrary.TryGetExport(libc, "mallopt", out var mallopt) && NativeLibrary.TryGetExport(libc, "malloc_trim", out var trim))
+            {
+                _mallopt = (delegate* unmanaged<int, int, int>)mallopt;
+                _mallocTrim = (delegate* unmanaged<nuint, int>)trim;
+            }
+        }
+    }
+}
