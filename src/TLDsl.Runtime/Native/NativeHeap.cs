@@ -23,6 +23,13 @@ internal static unsafe class NativeHeap
     /// <summary>The arena limit set by <see cref="ConfigureForTraining"/>.</summary>
     public const int ArenaMax = 2;
 
+    /// <summary><c>off</c> leaves glibc's own settings in force (measure both: the fixed threshold trades page faults
+    /// for flat memory); <c>on</c> or unset tunes it.</summary>
+    public const string EnvironmentVariable = "TLDSL_MALLOC_TUNING";
+
+    /// <summary>glibc's own tunables: a user who sets one has tuned the allocator, and that choice wins.</summary>
+    private static readonly string[] GlibcTunables = ["GLIBC_TUNABLES", "MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"];
+
     private static readonly object Gate = new();
     private static bool _resolved;
     private static bool _configured;
@@ -44,13 +51,15 @@ internal static unsafe class NativeHeap
     /// their own mappings, returned to the system when freed, instead of glibc's self-raising threshold that puts them
     /// in the heap once a large block has been freed (there small long-lived blocks pin the holes they leave, and the
     /// heap grows batch after batch); the heap's top keeps up to <see cref="TrimThresholdBytes"/> free; at most
-    /// <see cref="ArenaMax"/> arenas.
+    /// <see cref="ArenaMax"/> arenas. Skipped when <see cref="EnvironmentVariable"/> is <c>off</c> or one of glibc's own
+    /// tunables is set in the environment.
     /// </summary>
+    /// <exception cref="ArgumentException"><see cref="EnvironmentVariable"/> holds another word.</exception>
     public static void ConfigureForTraining()
     {
         lock (Gate)
         {
-            if (_configured || !IsGlibc)
+            if (_configured || !IsGlibc || !Wanted(Environment.GetEnvironmentVariable))
             {
                 return;
             }
@@ -71,6 +80,20 @@ internal static unsafe class NativeHeap
         if (IsGlibc)
         {
             _mallocTrim(0);
+        }
+    }
+
+    /// <summary>Whether <see cref="ConfigureForTraining"/> tunes glibc, given the process environment.</summary>
+    internal static bool Wanted(Func<string, string?> environment)
+    {
+        switch (environment(EnvironmentVariable))
+        {
+            case null or "" or "on":
+                return !Array.Exists(GlibcTunables, name => environment(name) is not (null or ""));
+            case "off":
+                return false;
+            case var other:
+                throw new ArgumentException($"{EnvironmentVariable}='{other}' is not a setting; use 'on' (the default: TLDsl tunes glibc's malloc for training) or 'off' (glibc's own settings).");
         }
     }
 

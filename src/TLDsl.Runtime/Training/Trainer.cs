@@ -169,17 +169,13 @@ public sealed class Trainer
         bool cache = TrainingStep.CanCacheFeatures(_plan, _model, _data, prefix, phase.Augment);
         _observer.PhaseStarted(phase.Name, state.Phase, _plan.Phases.Count, phase.Epochs, cache);
 
-        using var engine = cache ? new FeatureEngine(_model, prefix, _plan.FeatureEngine, _plan.Threads, _observer.Message) : null;
-        using var trainCache = cache ? BuildCache(engine!, prefix, _data.Train, _data.TrainIndices) : null;
-        // The average is validated; a frozen prefix an earlier phase trained differs from its average, so with
-        // train.ema validation computes its features afresh.
-        using var validCache = cache && _average is null ? BuildCache(engine!, prefix, _data.Valid, _data.ValidIndices) : null;
+        using var caches = cache ? BuildCaches(prefix) : null;
         if (_data.TrainIndices.Length == 0)
         {
             throw new DataException($"{_data.Train}: no training samples are left (after the validation split and limits); phase '{phase.Name}' has nothing to train on.");
         }
         using var classWeights = _plan.ClassWeights is { Count: > 0 } w ? tensor(w.ToArray()) : null;
-        var context = new PhaseContext(phase, optimizer, BaseRates(phase, optimizer.Names), prefix, trainCache, validCache,
+        var context = new PhaseContext(phase, optimizer, BaseRates(phase, optimizer.Names), prefix, caches?.Train, caches?.Valid,
             EpochShape.Of(_data.TrainIndices.Length, _plan.BatchSize, _plan.Accumulate), classWeights);
 
         string? lastCheckpoint = null;
@@ -314,6 +310,40 @@ public sealed class Trainer
 
     /// <summary>The rate of the last parameter group (the head's), as reports show it.</summary>
     private static double CurrentRate(RunOptimizer optimizer) => optimizer.RateOf(optimizer.Names.Count - 1);
+
+    /// <summary>A phase's feature caches, disposed together at the phase's end.</summary>
+    private sealed record PhaseCaches(FeatureCache Train, FeatureCache? Valid) : IDisposable
+    {
+        public void Dispose()
+        {
+            Train.Dispose();
+            Valid?.Dispose();
+        }
+    }
+
+    private PhaseCaches BuildCaches(int prefix)
+    {
+        // The engine lives only while the caches are built: an ONNX Runtime session holds its own copy of the prefix's
+        // weights and a memory pool, which the phase's epochs do not need.
+        var train = (FeatureCache?)null;
+        try
+        {
+            using (var engine = new FeatureEngine(_model, prefix, _plan.FeatureEngine, _plan.Threads, _observer.Message))
+            {
+                train = BuildCache(engine, prefix, _data.Train, _data.TrainIndices);
+                // The average is validated; a frozen prefix an earlier phase trained differs from its average, so with
+                // train.ema validation computes its features afresh.
+                var caches = new PhaseCaches(train, _average is null ? BuildCache(engine, prefix, _data.Valid, _data.ValidIndices) : null);
+                train = null;
+                return caches;
+            }
+        }
+        finally
+        {
+            train?.Dispose();
+            NativeHeap.Trim();
+        }
+    }
 
     private FeatureCache BuildCache(FeatureEngine engine, int prefix, IImageSource source, int[] indices) =>
         FeatureCache.Build(_model, prefix, source, indices, _data.Preprocessor, _plan.BatchSize, _plan.Seed, _plan.CacheMemoryBytes, _run.Cache, _observer, engine);

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using TLDsl.Runtime.Native;
@@ -8,6 +9,30 @@ namespace TLDsl.Runtime.Tests.Native;
 
 public sealed class NativeHeapTests
 {
+    [Theory]
+    [InlineData(null, null, true)]
+    [InlineData("on", null, true)]
+    [InlineData("off", null, false)]
+    [InlineData(null, "2", false)]
+    [InlineData("on", "2", false)]
+    public void Training_tunes_glibc_unless_switched_off_or_tuned_by_the_user(string? setting, string? arenaMax, bool tuned)
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            [NativeHeap.EnvironmentVariable] = setting,
+            ["MALLOC_ARENA_MAX"] = arenaMax,
+        };
+        Assert.Equal(tuned, NativeHeap.Wanted(name => environment.GetValueOrDefault(name)));
+    }
+
+    [Fact]
+    public void An_unknown_tuning_word_is_refused_naming_the_variable_and_the_words()
+    {
+        var e = Assert.Throws<ArgumentException>(() => NativeHeap.Wanted(name => name == NativeHeap.EnvironmentVariable ? "fast" : null));
+        Assert.Contains("TLDSL_MALLOC_TUNING='fast'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("'off'", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Trim_gives_back_the_pages_of_tensors_freed_inside_the_heap()
     {
