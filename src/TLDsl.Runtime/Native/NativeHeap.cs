@@ -13,14 +13,14 @@ internal static unsafe class NativeHeap
     private const int MMmapThreshold = -3;
     private const int MArenaMax = -8;
 
-    /// <summary>The fixed mmap threshold set by <see cref="ConfigureForTraining"/>.</summary>
+    /// <summary>The fixed mmap threshold set by <see cref="ConfigureForPhase"/>.</summary>
     public const int MmapThresholdBytes = 4 << 20;
 
     /// <summary>How much free memory the top of the heap keeps before free() gives it back (<see cref="Trim"/> gives back
     /// the rest at phase boundaries).</summary>
     public const int TrimThresholdBytes = 64 << 20;
 
-    /// <summary>The arena limit set by <see cref="ConfigureForTraining"/>.</summary>
+    /// <summary>The arena limit set by <see cref="ConfigureForPhase"/>.</summary>
     public const int ArenaMax = 2;
 
     /// <summary><c>off</c> leaves glibc's own settings in force (measure both: the fixed threshold trades page faults
@@ -32,7 +32,7 @@ internal static unsafe class NativeHeap
 
     private static readonly object Gate = new();
     private static bool _resolved;
-    private static bool _configured;
+    private static bool _tuned;
     private static delegate* unmanaged<int, int, int> _mallopt;
     private static delegate* unmanaged<nuint, int> _mallocTrim;
 
@@ -46,29 +46,44 @@ internal static unsafe class NativeHeap
         }
     }
 
+    /// <summary>The fixed mmap threshold after a tuned phase: glibc's self-raising threshold cannot be switched back on,
+    /// and its ceiling (32 MiB on 64-bit) is where it ends up in a training loop.</summary>
+    public const int UntunedMmapThresholdBytes = 32 << 20;
+
     /// <summary>
-    /// Sets the allocator up for training, once per process: tensors of <see cref="MmapThresholdBytes"/> and more get
-    /// their own mappings, returned to the system when freed, instead of glibc's self-raising threshold that puts them
-    /// in the heap once a large block has been freed (there small long-lived blocks pin the holes they leave, and the
-    /// heap grows batch after batch); the heap's top keeps up to <see cref="TrimThresholdBytes"/> free; at most
-    /// <see cref="ArenaMax"/> arenas. Skipped when <see cref="EnvironmentVariable"/> is <c>off</c> or one of glibc's own
-    /// tunables is set in the environment.
+    /// Sets the allocator up for a training phase. A phase that builds and trains on a feature cache gets a fixed <see cref="MmapThresholdBytes"/> threshold: its layer-sized tensors (gradients, optimizer
+    /// temporaries, 4-10 MB) then get their own mappings, returned to the system when freed, instead of landing in the
+    /// heap under glibc's self-raising threshold, where small long-lived blocks pin the holes they leave and the heap
+    /// grew batch after batch (issue #18, a cached prefix feeding trainable layers; building a cache while ONNX Runtime
+    /// holds its pool also peaked higher); the heap's top keeps up to <see cref="TrimThresholdBytes"/> free; at most
+    /// <see cref="ArenaMax"/> arenas. Other phases keep glibc's behaviour: there the mappings cost page faults on every
+    /// step (a full fine-tune ran 2.6x slower with them) and the heap stays flat. Skipped when
+    /// <see cref="EnvironmentVariable"/> is <c>off</c> or one of glibc's own tunables is set in the environment.
     /// </summary>
+    /// <param name="usesFeatureCache">Whether the phase caches the frozen prefix's features.</param>
     /// <exception cref="ArgumentException"><see cref="EnvironmentVariable"/> holds another word.</exception>
-    public static void ConfigureForTraining()
+    public static void ConfigureForPhase(bool usesFeatureCache)
     {
         lock (Gate)
         {
-            if (_configured || !IsGlibc || !Wanted(Environment.GetEnvironmentVariable))
+            if (!IsGlibc || !Wanted(Environment.GetEnvironmentVariable))
             {
                 return;
             }
-            _configured = true;
-            _mallopt(MMmapThreshold, MmapThresholdBytes);
-            // A fixed mmap threshold also stops glibc raising its trim threshold (128 KiB otherwise): the heap's top
-            // would be given back and faulted in again around every batch.
-            _mallopt(MTrimThreshold, TrimThresholdBytes);
-            _mallopt(MArenaMax, ArenaMax);
+            if (usesFeatureCache)
+            {
+                _tuned = true;
+                _mallopt(MMmapThreshold, MmapThresholdBytes);
+                // A fixed mmap threshold also stops glibc raising its trim threshold (128 KiB otherwise): the heap's
+                // top would be given back and faulted in again around every batch.
+                _mallopt(MTrimThreshold, TrimThresholdBytes);
+                _mallopt(MArenaMax, ArenaMax);
+            }
+            else if (_tuned)
+            {
+                _mallopt(MMmapThreshold, UntunedMmapThresholdBytes);
+                _mallopt(MTrimThreshold, TrimThresholdBytes);
+            }
         }
     }
 
@@ -83,7 +98,7 @@ internal static unsafe class NativeHeap
         }
     }
 
-    /// <summary>Whether <see cref="ConfigureForTraining"/> tunes glibc, given the process environment.</summary>
+    /// <summary>Whether <see cref="ConfigureForPhase"/> tunes glibc, given the process environment.</summary>
     internal static bool Wanted(Func<string, string?> environment)
     {
         switch (environment(EnvironmentVariable))

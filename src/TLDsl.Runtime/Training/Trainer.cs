@@ -63,8 +63,6 @@ public sealed class Trainer
         {
             torch.set_num_threads(_plan.Threads);
         }
-        // glibc's self-raising mmap threshold let freed layer-sized tensors pin a heap that only grew (issue #18).
-        NativeHeap.ConfigureForTraining();
         // Parameters no phase trains get no optimizer state (and take no room in checkpoints).
         var trained = _model.TrainableAcross(_plan.Phases.Select(p => (p.Unfreeze, p.Freeze)));
         using var optimizer = new RunOptimizer(_model.named_parameters().Where(p => trained.Contains(p.name)), _plan.Optimizer);
@@ -168,6 +166,7 @@ public sealed class Trainer
         int prefix = _model.FrozenPrefixLength();
         bool cache = TrainingStep.CanCacheFeatures(_plan, _model, _data, prefix, phase.Augment);
         _observer.PhaseStarted(phase.Name, state.Phase, _plan.Phases.Count, phase.Epochs, cache);
+        NativeHeap.ConfigureForPhase(usesFeatureCache: cache);
 
         using var caches = cache ? BuildCaches(prefix) : null;
         if (_data.TrainIndices.Length == 0)

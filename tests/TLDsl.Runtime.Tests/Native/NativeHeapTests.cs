@@ -44,7 +44,7 @@ public sealed class NativeHeapTests
             return;
         }
         Assert.True(NativeHeap.IsGlibc);
-        NativeHeap.ConfigureForTraining();
+        NativeHeap.ConfigureForPhase(usesFeatureCache: true);
         // 1 MiB tensors stay under the mmap threshold, so they live in malloc's heap. Freeing every second one leaves
         // 100 MiB of holes between live blocks: free() cannot return them (only a free top of the heap is trimmed).
         var tensors = Enumerable.Range(0, 200).Select(_ => ones(256 * 1024)).ToList();
