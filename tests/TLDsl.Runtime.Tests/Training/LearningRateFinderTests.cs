@@ -35,7 +35,9 @@ public sealed class LearningRateFinderTests : IDisposable
         Assert.False(plain.CachedFeatures);
         Assert.Equal(plain.LearningRates, cached.LearningRates);
         Assert.Equal(12, cached.Losses.Count);
-        Assert.All(plain.Losses.Zip(cached.Losses), p => Assert.True(Math.Abs(p.First - p.Second) < 1e-4, $"{p.First} vs {p.Second}"));
+        // The cached features come from ONNX Runtime (within ~1e-6 of TorchSharp's, relative), and the sweep's last steps
+        // drive the loss past 100: agreement is relative.
+        Assert.All(plain.Losses.Zip(cached.Losses), p => Assert.True(Math.Abs(p.First - p.Second) < 1e-4 * Math.Max(1, Math.Abs(p.First)), $"{p.First} vs {p.Second}"));
 
         // Fewer steps than images: caching every image would cost more than the sweep, so it runs uncached.
         Assert.False(Sweep(pipeline, cache: true, steps: 3).CachedFeatures);
