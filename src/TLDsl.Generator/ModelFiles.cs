@@ -4,6 +4,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using TLDsl.Spec.Model;
+using TLDsl.Spec.Parsing;
 
 namespace TLDsl.Generator;
 
@@ -64,26 +65,5 @@ internal static class ModelFiles
     }
 
     // '/' separators and "." / ".." folded, so that "a/../w.pth" (a hand-written AdditionalFile) equals "w.pth".
-    private static string Canonical(string path)
-    {
-        string p = path.Replace('\\', '/');
-        bool rooted = p.StartsWith("/", StringComparison.Ordinal);
-        var parts = new List<string>();
-        foreach (var part in p.Split('/'))
-        {
-            if (part.Length == 0 || part == ".")
-            {
-                continue;
-            }
-            if (part == ".." && parts.Count > 0 && parts[parts.Count - 1] != "..")
-            {
-                parts.RemoveAt(parts.Count - 1);
-            }
-            else
-            {
-                parts.Add(part);
-            }
-        }
-        return (rooted ? "/" : "") + string.Join("/", parts);
-    }
+    private static string Canonical(string path) => PipelinePaths.Normalize(path.Replace('\\', '/'));
 }

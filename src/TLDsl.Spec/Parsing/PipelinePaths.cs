@@ -33,8 +33,10 @@ public static class PipelinePaths
     public static bool IsAbsolute(string path) =>
         path.StartsWith("/", StringComparison.Ordinal) || (path.Length >= 2 && path[1] == ':' && char.IsLetter(path[0]));
 
-    // Folds "a/./b" and "a/x/../b" so that equal files give equal strings (stable for caching and messages).
-    private static string Normalize(string path)
+    /// <summary>Folds "a/./b" and "a/x/../b" so that equal files give equal strings (stable for caching, messages and
+    /// the generator's comparison of model files).</summary>
+    /// <param name="path">A path with '/' separators.</param>
+    public static string Normalize(string path)
     {
         var rooted = path.StartsWith("/", StringComparison.Ordinal);
         var parts = new System.Collections.Generic.List<string>();
