@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using TLDsl.Runtime.Native;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -127,7 +128,7 @@ internal static partial class OnnxOps
                 x = F.pad(x, TorchPads(win.PadsFor(x)));
             }
 
-            return [conv.call(x)];
+            return [PaddedConvolution.Forward(conv, x)];
         }, conv) { Owned = [1, 2] };
     }
 }
