@@ -31,7 +31,8 @@ internal static class PaddedConvolution
     /// <c>conv.call(x)</c>, computed padded when <see cref="Applies"/>.</summary>
     public static Tensor Forward(Conv2d conv, Tensor x)
     {
-        if (!Applies(conv))
+        // An input the conv cannot take goes through the module, whose own check names the mismatch.
+        if (!Applies(conv) || x.dim() != 4 || x.shape[1] != conv.in_channels)
         {
             return conv.call(x);
         }
