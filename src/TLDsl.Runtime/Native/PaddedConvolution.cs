@@ -7,11 +7,11 @@ namespace TLDsl.Runtime.Native;
 
 /// <summary>
 /// Runs a <see cref="Conv2d"/> whose output channels are not a multiple of 16 with its filters zero-padded to the next
-/// multiple, keeping the real channels. libtorch 2.10's oneDNN backward (the gradient for the conv's input, AVX-512
-/// and AVX2 kernels) reads uninitialised memory for such convs (3x3, 8 output channels: NaN in 8 of 60 identical
-/// backward passes, different results in most of the rest; a 1x1 or a 16-channel conv never); with 16k output channels
-/// its blocked layout needs no padding and every pass is bit-identical. The padded channels' gradients are zero, so the
-/// conv's own weight and bias receive exactly their gradients. Costs at most 16/n more work for these (small) convs.
+/// multiple, keeping the real channels. libtorch 2.10's oneDNN backward computes such a conv's input gradient wrongly
+/// (AVX-512 and AVX2 kernels, blocks of 16 and 8 channels; measured against float64: 17-75% off, NaN on some passes,
+/// different on identical passes; 1x1, grouped and 16k-channel convs are right). The padded channels' gradients are
+/// zero, so the conv's own weight and bias receive exactly their gradients. Costs at most 16/n more work for these
+/// (small) convs.
 /// </summary>
 internal static class PaddedConvolution
 {

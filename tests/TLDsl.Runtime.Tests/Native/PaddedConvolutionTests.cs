@@ -7,8 +7,8 @@ using F = TorchSharp.torch.nn.functional;
 
 namespace TLDsl.Runtime.Tests.Native;
 
-/// <summary>Convs whose oneDNN backward reads uninitialised memory (their input gradient was NaN or differed between
-/// identical passes) run padded, and give float64's values and gradients on every pass.</summary>
+/// <summary>Convs whose oneDNN backward gets the input gradient wrong (off, NaN, or different between identical
+/// passes) run padded, and give float64's values and gradients on every pass.</summary>
 public sealed class PaddedConvolutionTests
 {
     [Theory]

@@ -140,12 +140,13 @@ internal sealed class OrtForward : IDisposable
             var output = outputs[0];
             long[] chunkShape = output.GetTensorTypeAndShape().Shape;
             var data = output.GetTensorDataAsSpan<float>();
+            long perImage = count == 0 ? 0 : data.Length / count;
             if (start == 0)
             {
                 shape = [images, .. chunkShape[1..]];
-                all = new float[count == 0 ? 0 : images * (data.Length / count)];
+                all = new float[images * perImage];
             }
-            data.CopyTo(all.AsSpan(checked((int)(count == 0 ? 0 : start * (data.Length / count)))));
+            data.CopyTo(all.AsSpan(checked((int)(start * perImage))));
         }
         return tensor(all, shape);
     }
