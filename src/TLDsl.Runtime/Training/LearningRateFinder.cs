@@ -166,10 +166,7 @@ public static class LearningRateFinder
         int[] order = [];
         int position = n;
         int epoch = -1;
-        using (NewDisposeScope())
-        {
-            optimizer.Optimizer.zero_grad();
-        }
+        optimizer.ClearGradients();
         model.train();
         for (int step = 0; step < sweep.Steps; step++)
         {

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using TLDsl.Runtime.Training.Optimizers;
 using TLDsl.Spec.Registries;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -25,21 +26,29 @@ internal sealed class RunOptimizer : IDisposable
         Names = list.Select(p => p.Name).ToList();
         Optimizer = plan.Kind switch
         {
-            OptimizerKind.Sgd => optim.SGD(list.Select(p => new SGD.ParamGroup([p.Parameter], new SGD.Options
+            OptimizerKind.Sgd => new ScopedSgd(list.Select(p => new SGD.ParamGroup([p.Parameter], new SGD.Options
             {
                 LearningRate = plan.LearningRate, momentum = plan.Momentum, nesterov = plan.Nesterov,
                 dampening = 0, weight_decay = Decay(p, plan), maximize = false,
             })), plan.LearningRate),
-            OptimizerKind.Adam => optim.Adam(list.Select(p => new Adam.ParamGroup([p.Parameter], new Adam.Options
+            OptimizerKind.Adam => new ScopedAdam(list.Select(p => new Adam.ParamGroup([p.Parameter], new Adam.Options
             {
                 LearningRate = plan.LearningRate, beta1 = plan.Beta1, beta2 = plan.Beta2, eps = plan.Eps,
                 weight_decay = Decay(p, plan), amsgrad = false, maximize = false,
             })), plan.LearningRate),
-            OptimizerKind.AdamW => optim.AdamW(list.Select(p => new AdamW.ParamGroup([p.Parameter], new AdamW.Options
+            OptimizerKind.AdamW => new ScopedAdamW(list.Select(p => new AdamW.ParamGroup([p.Parameter], new AdamW.Options
             {
                 LearningRate = plan.LearningRate, beta1 = plan.Beta1, beta2 = plan.Beta2, eps = plan.Eps,
                 weight_decay = Decay(p, plan), amsgrad = false, maximize = false,
             })), plan.LearningRate),
+            _ => throw new ArgumentOutOfRangeException(nameof(plan), plan.Kind, "not an optimizer this runtime can build."),
+        };
+        // Checkpoints name the state by TorchSharp's optimizer class, as they did before the scoped subclasses.
+        StateKind = plan.Kind switch
+        {
+            OptimizerKind.Sgd => nameof(SGD),
+            OptimizerKind.Adam => nameof(Adam),
+            OptimizerKind.AdamW => nameof(AdamW),
             _ => throw new ArgumentOutOfRangeException(nameof(plan), plan.Kind, "not an optimizer this runtime can build."),
         };
         var groups = Optimizer.ParamGroups.ToList();
@@ -53,12 +62,25 @@ internal sealed class RunOptimizer : IDisposable
 
     public IReadOnlyList<string> Names { get; }
 
+    /// <summary>The optimizer's name in checkpoint files: TorchSharp's class (<c>SGD</c>, <c>Adam</c>, <c>AdamW</c>).</summary>
+    public string StateKind { get; }
+
     /// <summary>Sets each parameter's rate: its base rate for the phase times the schedule factor.</summary>
     public void SetRates(IReadOnlyList<double> baseRates, double factor)
     {
         for (int i = 0; i < _groups.Count; i++)
         {
             _groups[i].Group.LearningRate = baseRates[i] * factor;
+        }
+    }
+
+    /// <summary>Drops every trained parameter's gradient (PyTorch's <c>zero_grad(set_to_none=True)</c>): the next backward
+    /// allocates it afresh with the same values, and between a step and that backward the gradients take no memory.</summary>
+    public void ClearGradients()
+    {
+        foreach (var parameter in Optimizer.parameters())
+        {
+            parameter.grad = null;
         }
     }
 

@@ -19,7 +19,7 @@ internal static class OptimizerStateFile
         using var stream = File.Create(path);
         using var writer = new BinaryWriter(stream);
         writer.Write(Magic);
-        writer.Write(optimizer.Optimizer.GetType().Name);
+        writer.Write(optimizer.StateKind);
         writer.Write(optimizer.Names.Count);
         foreach (var name in optimizer.Names)
         {
@@ -50,7 +50,7 @@ internal static class OptimizerStateFile
         try
         {
             var (kind, names) = ReadHeader(path, reader);
-            string expected = optimizer.Optimizer.GetType().Name;
+            string expected = optimizer.StateKind;
             if (kind != expected)
             {
                 throw new CheckpointException($"{path}: holds {kind} state, but the pipeline's optimizer is {expected}. The pipeline changed since the checkpoint was written; start a new run.");

@@ -58,8 +58,8 @@ internal static class TrainingStep
     /// <summary>Applies the accumulated gradients (clipped when the plan says so) and clears them.</summary>
     public static void Update(TransferModel model, RunOptimizer optimizer, double? clipGradNorm)
     {
-        // zero_grad reads every trained parameter's .grad, and each read makes a new tensor: outside a scope
-        // one per parameter per step waited for a finalizer, keeping that step's gradient alive (issue #18).
+        // Reading a parameter's .grad makes a new tensor (clipping and the step read them all): outside a scope one
+        // per parameter per step waited for a finalizer, keeping that step's gradient alive (issue #18).
         using (NewDisposeScope())
         {
             if (clipGradNorm is double clip)
@@ -67,7 +67,7 @@ internal static class TrainingStep
                 nn.utils.clip_grad_norm_(model.parameters().Where(p => p.requires_grad), clip);
             }
             optimizer.Optimizer.step();
-            optimizer.Optimizer.zero_grad();
+            optimizer.ClearGradients();
         }
     }
 }
