@@ -84,6 +84,9 @@ internal sealed class FeatureCache : IDisposable
             observer.FeatureCaching(start + count, indices.Length);
         }
         // The prefix's activations of the last batch are freed; their pages go back to the system, not to training.
+        // So do the build's managed batches (pixels, ONNX Runtime's inputs and outputs: large-object garbage the GC
+        // would keep committed through the epochs, ~30 MiB in the gradual-unfreezing case).
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         NativeHeap.Trim();
         return new FeatureCache(memory, file, rowShape ?? [], watch.Elapsed.TotalSeconds);
     }

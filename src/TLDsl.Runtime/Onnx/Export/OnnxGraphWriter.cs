@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.InteropServices;
 using Google.Protobuf;
 using TLDsl.Runtime.Onnx.Proto;
 using static TorchSharp.torch;
@@ -57,22 +58,24 @@ internal sealed class OnnxGraphWriter
     {
         using var scope = NewDisposeScope();
         var contiguous = tensor.detach().to_type(ScalarType.Float32).cpu().contiguous();
-        return Floats(name, contiguous.data<float>().ToArray(), contiguous.shape);
+        // One copy, native memory to the protobuf: an exported ResNet-18 is 61 MiB, and every extra copy was garbage
+        // alive when ONNX Runtime's session made its own.
+        return Add(name, contiguous.shape, contiguous.bytes);
     }
 
     /// <summary>A float32 initializer.</summary>
-    public string Floats(string name, float[] values, long[] dims)
+    public string Floats(string name, float[] values, long[] dims) => Add(name, dims, MemoryMarshal.AsBytes(values.AsSpan()));
+
+    private string Add(string name, long[] dims, ReadOnlySpan<byte> littleEndianFloats)
     {
-        var proto = new TensorProto { Name = Fresh(name), DataType = (int)DataType.Float };
-        proto.Dims.AddRange(dims);
-        var bytes = new byte[values.Length * sizeof(float)];
-        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
         if (!BitConverter.IsLittleEndian)
         {
             throw new PlatformNotSupportedException("ONNX raw data is little-endian; this machine is not.");
         }
 
-        proto.RawData = ByteString.CopyFrom(bytes);
+        var proto = new TensorProto { Name = Fresh(name), DataType = (int)DataType.Float };
+        proto.Dims.AddRange(dims);
+        proto.RawData = ByteString.CopyFrom(littleEndianFloats);
         Graph.Initializer.Add(proto);
         return proto.Name;
     }
