@@ -75,7 +75,7 @@ run() {
     return 1
   fi
   end=$(date +%s.%N)
-  grep -v '^RESULT ' "$scratch/out.txt" | sed "s/^/  $side: /" | tail -12
+  grep -v '^RESULT ' "$scratch/out.txt" | sed "s/^/  $side: /" | tail -60
   grep '^RESULT ' "$scratch/out.txt" | sed "s/\$/ wall_s=$(awk "BEGIN { printf \"%.1f\", $end - $start }")/" >>"$results"
 }
 
@@ -144,9 +144,9 @@ alternate() {
         done
         ;;
       unfreeze)
-        echo "-- 2c. gradual unfreezing end to end: 3 epochs head, 3 epochs layer4 + head (1 run each; same weights and images)"
+        echo "-- 2c. gradual unfreezing end to end: 3 epochs head, 3 epochs layer4 + head ($runs runs each; same weights and images)"
         [[ -d "$scratch/export" ]] || tldsl export-backbone --out "$scratch/export" "${subset[@]}" --data "$data" | sed 's/^/  /'
-        alternate 1 unfreeze "${unfreeze[@]}" "${subset[@]}" --data "$data" -- bench/pytorch/unfreeze.py "${unfreeze[@]}" --export "$scratch/export" --data "$data"
+        alternate "$runs" unfreeze "${unfreeze[@]}" "${subset[@]}" --data "$data" -- bench/pytorch/unfreeze.py "${unfreeze[@]}" --export "$scratch/export" --data "$data"
         ;;
       forward)
         echo "-- 4. forward GFLOP/s vs sgemm ($runs runs each)"
