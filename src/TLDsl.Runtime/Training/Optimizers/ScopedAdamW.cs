@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 
 namespace TLDsl.Runtime.Training.Optimizers;
 
-/// <summary>TorchSharp's AdamW (decoupled weight decay) with each parameter's update in its own dispose scope
-/// (<see cref="ParameterUpdates"/>); the arithmetic is TorchSharp's, operation for operation.</summary>
+/// <summary>TorchSharp's AdamW (decoupled weight decay) with each parameter's update in its own dispose
+/// scope (<see cref="ParameterUpdates"/>); the arithmetic is TorchSharp's (<see cref="AdamUpdate"/>).</summary>
 internal sealed class ScopedAdamW : AdamW
 {
     public ScopedAdamW(IEnumerable<ParamGroup> groups, double learningRate) : base(groups, learningRate)
@@ -16,22 +16,13 @@ internal sealed class ScopedAdamW : AdamW
     /// <inheritdoc/>
     public override Tensor step(Func<Tensor>? closure = null) => _step<ParamGroup>(group =>
     {
-        var options = group.Options;
-        double weightDecay = options.weight_decay!.Value;
-        var moments = new AdamMoments(options.beta1!.Value, options.beta2!.Value, options.eps!.Value, options.amsgrad!.Value);
-        bool maximize = options.maximize!.Value;
-        double rate = options.LearningRate!.Value;
+        var o = group.Options;
+        var update = new AdamUpdate(o.LearningRate!.Value, o.beta1!.Value, o.beta2!.Value, o.eps!.Value, o.weight_decay!.Value,
+            Decoupled: true, o.amsgrad!.Value, o.maximize!.Value);
         ParameterUpdates.Each(group.Parameters, (parameter, grad) =>
         {
             var state = (State)_state[parameter.Handle];
-            if (maximize)
-            {
-                grad = -grad;
-            }
-            state.step += 1;
-            parameter.mul_(1 - rate * weightDecay);
-            var (denominator, stepSize) = moments.Update(state.step, state.exp_avg, state.exp_avg_sq, ref state.max_exp_avg_sq, grad, rate);
-            parameter.addcdiv_(state.exp_avg, denominator, value: -stepSize);
+            update.Apply(parameter, grad, ref state.step, state.exp_avg, state.exp_avg_sq, ref state.max_exp_avg_sq);
         });
     }, closure);
 }
