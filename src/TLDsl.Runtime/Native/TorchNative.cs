@@ -95,6 +95,8 @@ public static class TorchNative
     private static TorchNativeStatus Load()
     {
         var attempts = new List<string>();
+        // Before libtorch loads: it reads the switch at its first allocation.
+        HugePages.EnableForTensors(attempts);
         if (!OperatingSystem.IsLinux())
         {
             attempts.Add("not Linux: TorchSharp's own loader is used as it is");
