@@ -14,11 +14,11 @@ internal sealed class RssObserver : ITrainingObserver
     public StagePeaks? Stages { get; init; }
 
     private string _phase = "";
+    private bool _caching;
 
     /// <summary>The process's peak RSS so far (with stages, the kernel's mark is reset at each, so the finished
     /// stages' highest counts too).</summary>
     private double PeakSoFar => Math.Max(Stages?.OverallMiB ?? 0, TLDsl.Bench.Rss.PeakMiB);
-    private bool _caching;
 
     /// <summary>RSS growth from the end of epoch 2 (allocator pools warm) to the last epoch, in percent.</summary>
     public double? GrowthPercent => Rss.Count >= 3 ? (Rss[^1] - Rss[1]) / Rss[1] * 100 : null;

@@ -24,31 +24,24 @@ internal sealed class RunOptimizer : IDisposable
             throw new ArgumentException("no parameter trains; the pipeline's validation (TLD0024) should have said so.", nameof(parameters));
         }
         Names = list.Select(p => p.Name).ToList();
-        Optimizer = plan.Kind switch
+        // Checkpoints name the state by TorchSharp's optimizer class, as they did before the scoped subclasses.
+        (Optimizer, StateKind) = plan.Kind switch
         {
-            OptimizerKind.Sgd => new ScopedSgd(list.Select(p => new SGD.ParamGroup([p.Parameter], new SGD.Options
+            OptimizerKind.Sgd => ((OptimizerHelper)new ScopedSgd(list.Select(p => new SGD.ParamGroup([p.Parameter], new SGD.Options
             {
                 LearningRate = plan.LearningRate, momentum = plan.Momentum, nesterov = plan.Nesterov,
                 dampening = 0, weight_decay = Decay(p, plan), maximize = false,
-            })), plan.LearningRate),
-            OptimizerKind.Adam => new ScopedAdam(list.Select(p => new Adam.ParamGroup([p.Parameter], new Adam.Options
+            })), plan.LearningRate), nameof(SGD)),
+            OptimizerKind.Adam => (new ScopedAdam(list.Select(p => new Adam.ParamGroup([p.Parameter], new Adam.Options
             {
                 LearningRate = plan.LearningRate, beta1 = plan.Beta1, beta2 = plan.Beta2, eps = plan.Eps,
                 weight_decay = Decay(p, plan), amsgrad = false, maximize = false,
-            })), plan.LearningRate),
-            OptimizerKind.AdamW => new ScopedAdamW(list.Select(p => new AdamW.ParamGroup([p.Parameter], new AdamW.Options
+            })), plan.LearningRate), nameof(Adam)),
+            OptimizerKind.AdamW => (new ScopedAdamW(list.Select(p => new AdamW.ParamGroup([p.Parameter], new AdamW.Options
             {
                 LearningRate = plan.LearningRate, beta1 = plan.Beta1, beta2 = plan.Beta2, eps = plan.Eps,
                 weight_decay = Decay(p, plan), amsgrad = false, maximize = false,
-            })), plan.LearningRate),
-            _ => throw new ArgumentOutOfRangeException(nameof(plan), plan.Kind, "not an optimizer this runtime can build."),
-        };
-        // Checkpoints name the state by TorchSharp's optimizer class, as they did before the scoped subclasses.
-        StateKind = plan.Kind switch
-        {
-            OptimizerKind.Sgd => nameof(SGD),
-            OptimizerKind.Adam => nameof(Adam),
-            OptimizerKind.AdamW => nameof(AdamW),
+            })), plan.LearningRate), nameof(AdamW)),
             _ => throw new ArgumentOutOfRangeException(nameof(plan), plan.Kind, "not an optimizer this runtime can build."),
         };
         var groups = Optimizer.ParamGroups.ToList();
